@@ -1,0 +1,136 @@
+"""The ASGI application: routes requests to a dialect by path prefix and credential header."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from importlib import resources
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from roster.core.clock import Clock, SystemClock
+from roster.core.page_marks import PageMarks
+from roster.core.role_service import RoleService
+from roster.core.tenancy import Tenancy
+from roster.core.user_service import UserService
+from roster.dialects.cometchat.routes import CometChat, Services, not_found
+from roster.settings import Settings
+from roster.store.database import Database
+
+log = logging.getLogger("roster")
+
+
+async def open_database(settings: Settings) -> Database:
+    if settings.database_url:
+        from roster.store.postgres import PostgresDatabase
+
+        return await PostgresDatabase.connect(settings.database_url, schema=settings.pg_schema)
+    from roster.store.sqlite import SqliteDatabase
+
+    return SqliteDatabase(settings.db)
+
+
+def _openapi(dialect: str) -> bytes:
+    text = resources.files(f"roster.dialects.{dialect}").joinpath("openapi.json").read_bytes()
+    return json.dumps(json.loads(text), separators=(",", ":")).encode()
+
+
+class RosterApp:
+    """Start with `start()` (the ASGI lifespan does it); tests may call it directly."""
+
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.db: Database | None = None
+        self.tenancy: Tenancy | None = None
+        self._cometchat: CometChat | None = None
+        self._docs: dict[str, bytes] = {}
+        self._starting = asyncio.Lock()
+
+    async def start(self) -> None:
+        if self.db is not None:
+            return
+        async with self._starting:
+            if self.db is None:
+                await self._open()
+
+    async def _open(self) -> None:
+        db = await open_database(self.settings)
+        await db.migrate()
+        self.db = db
+        self.tenancy = Tenancy(db, self.clock)
+        marks = PageMarks(ttl_ms=self.settings.page_mark_ttl_ms)
+        services = Services(
+            users=UserService(db, self.clock, marks),
+            roles=RoleService(db, self.clock),
+            tenancy=self.tenancy,
+        )
+        self._cometchat = CometChat(services)
+
+    async def stop(self) -> None:
+        if self.db is not None:
+            await self.db.close()
+            self.db = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        await self.start()
+        request = Request(scope, receive)
+        response = await self._dispatch(request, scope)
+        await response(scope, receive, send)
+
+    async def _dispatch(self, request: Request, scope: Scope) -> Response:
+        raw = scope.get("raw_path") or scope["path"].encode()
+        path = raw.decode("latin-1").split("?", 1)[0]
+        assert self._cometchat is not None
+        if path == "/cometchat/openapi.json":
+            return self._doc("cometchat")
+        if path in ("/healthz", "/health"):
+            return Response(b'{"ok":true}', 200, media_type="application/json")
+        rest = _strip(path, ("/cometchat/v3.0", "/cometchat/v3"))
+        if rest is not None:
+            return await self._cometchat.handle(request, rest)
+        rest = _strip(path, ("/v3.0", "/v3"))
+        if rest is not None:
+            return await self._cometchat.handle(request, rest)
+        return not_found()
+
+    def _doc(self, dialect: str) -> Response:
+        if dialect not in self._docs:
+            self._docs[dialect] = _openapi(dialect)
+        return Response(self._docs[dialect], 200, media_type="application/json")
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message: dict[str, Any] = dict(await receive())
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.start()
+                except Exception as exc:
+                    log.exception("start-up failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def _strip(path: str, prefixes: tuple[str, ...]) -> str | None:
+    for prefix in prefixes:
+        if path == prefix or path.startswith(prefix + "/"):
+            return path[len(prefix) :] or "/"
+    return None
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> RosterApp:
+    return RosterApp(settings or Settings.from_env(), clock)

@@ -1,0 +1,1 @@
+"""Dialect-neutral rules: values, queries, errors and the services that apply them."""

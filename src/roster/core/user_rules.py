@@ -1,0 +1,255 @@
+"""Field rules for users, written once and parameterised by each vendor's limits.
+
+A dialect renames its body keys to the core's names (`uid`, `name`, `avatar`, `link`,
+`metadata`, `status_message`, `role`, `tags`) and hands the raw decoded JSON values here. Types,
+lengths and formats are checked in one place; the dialect only words the problems.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import msgspec
+
+from roster.core.errors import ErrorKind, FieldProblem, RosterError, Rule, invalid
+from roster.core.folding import fold
+from roster.model.users import DEFAULT_ROLE, NewUser, UserPatch
+
+# Metadata values longer than this are stored but not indexed for metadata filters:
+# PostgreSQL cannot index arbitrarily long text in a b-tree.
+META_INDEX_VALUE_MAX = 512
+META_INDEX_KEY_MAX = 128
+
+
+@dataclass(frozen=True, slots=True)
+class IdRules:
+    max_length: int
+    pattern: re.Pattern[str] | None
+    lowercase: bool
+
+    def normalize(self, uid: str) -> str:
+        return uid.lower() if self.lowercase else uid
+
+
+@dataclass(frozen=True, slots=True)
+class UserRules:
+    uid: IdRules
+    name_max: int
+    url_max: int
+    metadata_max_bytes: int
+    tags_max: int
+    tag_max: int
+    status_message_max: int
+
+
+COMETCHAT_RULES = UserRules(
+    uid=IdRules(max_length=100, pattern=re.compile(r"[a-z0-9_-]+"), lowercase=True),
+    name_max=100,
+    url_max=3000,
+    metadata_max_bytes=5 * 1024,
+    tags_max=25,
+    tag_max=100,
+    # Undocumented by CometChat; the 10 KB body limit bounds it anyway.
+    status_message_max=1000,
+)
+
+ROLE_ID_RULES = IdRules(max_length=100, pattern=re.compile(r"[a-z0-9_-]+"), lowercase=True)
+
+
+def check_uid(value: object, rules: IdRules, field: str = "uid") -> str:
+    if value is None or value == "":
+        raise invalid(FieldProblem(field, Rule.REQUIRED))
+    if not isinstance(value, str):
+        raise invalid(FieldProblem(field, Rule.TYPE_STRING))
+    if len(value) > rules.max_length:
+        raise invalid(FieldProblem(field, Rule.TOO_LONG, rules.max_length))
+    uid = rules.normalize(value)
+    if rules.pattern is not None and not rules.pattern.fullmatch(uid):
+        raise RosterError(ErrorKind.INVALID_USER_ID, subject=value)
+    return uid
+
+
+class _Checker:
+    """Collects every problem of a body, so the caller sees them all at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[FieldProblem] = []
+
+    def fail(self, field: str, rule: Rule, limit: int | None = None) -> None:
+        self.problems.append(FieldProblem(field, rule, limit))
+
+    def text(self, raw: Mapping[str, object], field: str, limit: int, *, required: bool) -> str | None:
+        value = raw.get(field)
+        if value is None:
+            if required:
+                self.fail(field, Rule.REQUIRED)
+            return None
+        if not isinstance(value, str):
+            self.fail(field, Rule.TYPE_STRING)
+            return None
+        if required and not value.strip():
+            self.fail(field, Rule.REQUIRED)
+            return None
+        if len(value) > limit:
+            self.fail(field, Rule.TOO_LONG, limit)
+            return None
+        return value
+
+    def url(self, raw: Mapping[str, object], field: str, limit: int) -> str | None:
+        value = self.text(raw, field, limit, required=False)
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+            self.fail(field, Rule.BAD_FORMAT)
+            return None
+        return value
+
+    def metadata(self, raw: Mapping[str, object], limit: int) -> tuple[str, list[tuple[str, str]]] | None:
+        value = raw.get("metadata")
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.fail("metadata", Rule.TYPE_OBJECT)
+            return None
+        text = msgspec.json.encode(value)
+        if len(text) > limit:
+            self.fail("metadata", Rule.TOO_LARGE, limit)
+            return None
+        return text.decode(), meta_index_entries(value)
+
+    def tags(self, raw: Mapping[str, object], rules: UserRules) -> list[str] | None:
+        value = raw.get("tags")
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+            self.fail("tags", Rule.TYPE_LIST)
+            return None
+        unique = list(dict.fromkeys(t for t in value))
+        if len(unique) > rules.tags_max:
+            self.fail("tags", Rule.TOO_MANY, rules.tags_max)
+            return None
+        if any(not t or len(t) > rules.tag_max for t in unique):
+            self.fail("tags", Rule.TOO_LONG, rules.tag_max)
+            return None
+        return unique
+
+    def done(self) -> None:
+        if self.problems:
+            raise invalid(*self.problems)
+
+
+def meta_index_entries(metadata: Mapping[str, object]) -> list[tuple[str, str]]:
+    """Top-level (key, value-as-text) pairs for metadata filters; strings stay as they are."""
+    entries = []
+    for key, value in metadata.items():
+        text = value if isinstance(value, str) else msgspec.json.encode(value).decode()
+        if len(key) <= META_INDEX_KEY_MAX and len(text) <= META_INDEX_VALUE_MAX:
+            entries.append((key, text))
+    return entries
+
+
+@dataclass(slots=True)
+class CheckedNewUser:
+    user: NewUser
+    keys: tuple[str, str]
+    meta_entries: list[tuple[str, str]]
+
+
+def check_new_user(raw: Mapping[str, object], rules: UserRules) -> CheckedNewUser:
+    """Validate a create body (core field names); read-only and unknown keys are ignored."""
+    checker = _Checker()
+    uid: str | None = None
+    try:
+        uid = check_uid(raw.get("uid"), rules.uid)
+    except RosterError as exc:
+        if exc.kind is not ErrorKind.INVALID_INPUT:
+            raise
+        checker.problems.extend(exc.problems)
+    name = checker.text(raw, "name", rules.name_max, required=True)
+    avatar = checker.url(raw, "avatar", rules.url_max)
+    link = checker.url(raw, "link", rules.url_max)
+    status_message = checker.text(raw, "status_message", rules.status_message_max, required=False)
+    role = _role_field(checker, raw)
+    meta = checker.metadata(raw, rules.metadata_max_bytes)
+    tags = checker.tags(raw, rules)
+    checker.done()
+    assert uid is not None and name is not None
+    user = NewUser(
+        uid=uid,
+        name=name,
+        avatar=avatar,
+        link=link,
+        metadata=meta[0] if meta else None,
+        status_message=status_message,
+        role=role or DEFAULT_ROLE,
+        tags=tags or [],
+    )
+    return CheckedNewUser(user, (fold(uid), fold(name)), meta[1] if meta else [])
+
+
+def _role_field(checker: _Checker, raw: Mapping[str, object]) -> str | None:
+    value = checker.text(raw, "role", ROLE_ID_RULES.max_length, required=False)
+    return value.lower() if value is not None else None
+
+
+@dataclass(slots=True)
+class CheckedPatch:
+    patch: UserPatch
+    meta_entries: list[tuple[str, str]] | None
+
+
+def check_patch(
+    raw: Mapping[str, object], unset: object, rules: UserRules, unsettable: Mapping[str, str]
+) -> CheckedPatch:
+    """Validate an update body. A field both given and listed in `unset` ends up unset."""
+    checker = _Checker()
+    patch = UserPatch()
+    meta_entries: list[tuple[str, str]] | None = None
+    if "name" in raw:
+        name = checker.text(raw, "name", rules.name_max, required=True)
+        if name is not None:
+            patch.set["name"] = name
+            patch.set["name_key"] = fold(name)
+    for field in ("avatar", "link"):
+        if field in raw and raw[field] is not None:
+            url = checker.url(raw, field, rules.url_max)
+            if url is not None:
+                patch.set[field] = url
+    if raw.get("status_message") is not None:
+        message = checker.text(raw, "status_message", rules.status_message_max, required=False)
+        if message is not None:
+            patch.set["status_message"] = message
+    if raw.get("role") is not None:
+        role = _role_field(checker, raw)
+        if role is not None:
+            patch.set["role"] = role
+    if raw.get("metadata") is not None:
+        meta = checker.metadata(raw, rules.metadata_max_bytes)
+        if meta is not None:
+            patch.set["metadata"] = meta[0]
+            meta_entries = meta[1]
+    if raw.get("tags") is not None:
+        patch.tags = checker.tags(raw, rules)
+    if unset is not None:
+        if not isinstance(unset, list) or not all(isinstance(u, str) for u in unset):
+            checker.fail("unset", Rule.TYPE_LIST)
+        else:
+            for item in unset:
+                if item not in unsettable:
+                    checker.problems.append(
+                        FieldProblem("unset", Rule.BAD_CHOICE, choices=tuple(unsettable))
+                    )
+                    break
+                column = unsettable[item]
+                if column == "tags":
+                    patch.tags = []
+                else:
+                    patch.set[column] = None
+                    if column == "metadata":
+                        meta_entries = []
+    checker.done()
+    return CheckedPatch(patch, meta_entries)

@@ -1,0 +1,172 @@
+"""Users: `check_*` validates, then the change is applied in one transaction.
+
+Every rule about users lives here once; dialects translate names and shapes around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from roster.core.clock import Clock
+from roster.core.errors import ErrorKind, RosterError
+from roster.core.page_marks import PageMarks
+from roster.core.tokens import cometchat_auth_token, token_hash
+from roster.core.user_rules import UserRules, check_new_user, check_patch, check_uid
+from roster.model.query import UserQuery
+from roster.model.users import User
+from roster.store import role_rows, token_rows, user_listing, user_rows
+from roster.store.database import Conn, Database, UniqueViolation
+
+MAX_BULK_UIDS = 1000
+
+
+@dataclass(slots=True)
+class UserPage:
+    users: list[User]
+    has_more: bool
+    total: int | None
+
+
+@dataclass(slots=True)
+class Created:
+    user: User
+    auth_token: str | None
+
+
+class UserService:
+    def __init__(self, db: Database, clock: Clock, marks: PageMarks) -> None:
+        self._db = db
+        self._clock = clock
+        self._marks = marks
+
+    async def create_user(
+        self, app_id: str, raw: Mapping[str, object], rules: UserRules, *, with_auth_token: bool
+    ) -> Created:
+        checked = check_new_user(raw, rules)
+        now = self._clock.now_ms()
+        token = None
+        async with self._db.transaction() as conn:
+            await _require_role(conn, app_id, checked.user.role)
+            try:
+                pk = await user_rows.insert_user(
+                    conn, app_id, checked.user, checked.keys, checked.meta_entries, now
+                )
+            except UniqueViolation:
+                raise RosterError(ErrorKind.USER_EXISTS, subject=checked.user.uid) from None
+            if with_auth_token:
+                token = cometchat_auth_token(checked.user.uid, now // 1000)
+                await token_rows.insert_token(conn, app_id, pk, token_hash(token), "cometchat", now)
+            user = await _fetch(conn, app_id, checked.user.uid, with_tags=True)
+        return Created(user, token)
+
+    async def get_user(
+        self, app_id: str, uid: str, rules: UserRules, *, with_tags: bool = True
+    ) -> User:
+        """An active user; a deactivated one is not found, as both vendors answer."""
+        async with self._db.reader() as conn:
+            user = await _fetch(conn, app_id, rules.uid.normalize(uid), with_tags=with_tags)
+        if not user.active:
+            raise RosterError(ErrorKind.USER_NOT_FOUND, subject=uid)
+        return user
+
+    async def update_user(
+        self,
+        app_id: str,
+        uid: str,
+        raw: Mapping[str, object],
+        unset: object,
+        rules: UserRules,
+        unsettable: Mapping[str, str],
+    ) -> User:
+        checked = check_patch(raw, unset, rules, unsettable)
+        patch = checked.patch
+        now = self._clock.now_ms()
+        uid = rules.uid.normalize(uid)
+        async with self._db.transaction() as conn:
+            user = await _fetch(conn, app_id, uid, with_tags=False)
+            if not user.active:
+                raise RosterError(ErrorKind.USER_NOT_FOUND, subject=uid)
+            role = patch.set.get("role")
+            if isinstance(role, str):
+                await _require_role(conn, app_id, role)
+            await user_rows.update_user(conn, user.pk, patch.set, now)
+            if patch.tags is not None:
+                await user_rows.replace_tags(conn, app_id, user.pk, patch.tags)
+            if checked.meta_entries is not None:
+                await user_rows.replace_meta_index(conn, app_id, user.pk, checked.meta_entries)
+            return await _fetch(conn, app_id, uid, with_tags=True)
+
+    async def delete_user(self, app_id: str, uid: str, rules: UserRules, *, permanent: bool) -> User:
+        """Soft delete deactivates an active user; permanent delete removes any user."""
+        uid = rules.uid.normalize(uid)
+        now = self._clock.now_ms()
+        async with self._db.transaction() as conn:
+            user = await _fetch(conn, app_id, uid, with_tags=False)
+            if permanent:
+                await user_rows.delete_user(conn, user.pk)
+            elif not user.active:
+                raise RosterError(ErrorKind.USER_NOT_FOUND, subject=uid)
+            else:
+                await user_rows.set_deactivated(conn, [user.pk], True, now)
+        return user
+
+    async def set_active(
+        self, app_id: str, uids: Sequence[str], rules: UserRules, *, active: bool
+    ) -> tuple[list[str], list[str], list[str]]:
+        """Bulk (re)activation: (changed, already in that state, not found), in request order."""
+        wanted = list(dict.fromkeys(rules.uid.normalize(u) for u in uids))
+        now = self._clock.now_ms()
+        async with self._db.transaction() as conn:
+            found = {u.uid: u for u in await user_rows.get_users(conn, app_id, wanted)}
+            changed = [uid for uid in wanted if uid in found and found[uid].active != active]
+            already = [uid for uid in wanted if uid in found and found[uid].active == active]
+            missing = [uid for uid in wanted if uid not in found]
+            await user_rows.set_deactivated(
+                conn, [found[uid].pk for uid in changed], not active, now
+            )
+        return changed, already, missing
+
+    async def viewer(self, app_id: str, uid: str, rules: UserRules) -> User:
+        """The user a request acts on behalf of; must exist and be active."""
+        try:
+            normalized = check_uid(uid, rules.uid)
+        except RosterError:
+            raise RosterError(ErrorKind.USER_NOT_FOUND, subject=uid) from None
+        return await self.get_user(app_id, normalized, rules, with_tags=False)
+
+    async def list_users(
+        self, query: UserQuery, *, page: int, per_page: int, count: bool, with_tags: bool
+    ) -> UserPage:
+        now = self._clock.now_ms()
+        series = (*query.fingerprint(), per_page)
+        start = self._marks.start(series, page, per_page, now)
+        async with self._db.reader() as conn:
+            rows = await user_listing.list_users(
+                conn, query, start.after, start.offset, per_page + 1
+            )
+            has_more = len(rows) > per_page
+            rows = rows[:per_page]
+            if has_more:
+                self._marks.remember(series, page + 1, rows[-1][1], now)
+            users = [user for user, _key in rows]
+            if with_tags and users:
+                tags = await user_rows.tags_of(conn, [u.pk for u in users])
+                for user in users:
+                    user.tags = tags[user.pk]
+            total = await user_listing.count_users(conn, query) if count else None
+        return UserPage(users, has_more, total)
+
+
+async def _require_role(conn: Conn, app_id: str, role: str) -> None:
+    if await role_rows.get_role(conn, app_id, role) is None:
+        raise RosterError(ErrorKind.ROLE_NOT_FOUND, subject=role)
+
+
+async def _fetch(conn: Conn, app_id: str, uid: str, *, with_tags: bool) -> User:
+    user = await user_rows.get_user(conn, app_id, uid)
+    if user is None:
+        raise RosterError(ErrorKind.USER_NOT_FOUND, subject=uid)
+    if with_tags:
+        user.tags = (await user_rows.tags_of(conn, [user.pk]))[user.pk]
+    return user

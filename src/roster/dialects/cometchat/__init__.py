@@ -1,0 +1,1 @@
+"""CometChat REST API v3, users area."""

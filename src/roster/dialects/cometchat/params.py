@@ -1,0 +1,124 @@
+"""CometChat query strings and bodies into core values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from roster.core.errors import FieldProblem, Rule, invalid
+from roster.core.folding import fold, prefix_upper_bound
+from roster.core.user_service import MAX_BULK_UIDS
+from roster.http.query import Query
+from roster.model.query import Activity, Order, UserQuery
+
+PER_PAGE_MAX = 1000
+PAGE_MAX = 2**31 - 1
+
+# CometChat body key -> core field name, for the user fields a body may carry.
+USER_FIELDS = {
+    "uid": "uid",
+    "name": "name",
+    "avatar": "avatar",
+    "link": "link",
+    "metadata": "metadata",
+    "statusMessage": "status_message",
+    "role": "role",
+    "tags": "tags",
+}
+
+# `unset` items -> the core column each clears. The vendor documents avatar, link and
+# metadata; statusMessage and tags are Roster extensions.
+UNSETTABLE = {
+    "avatar": "avatar",
+    "link": "link",
+    "metadata": "metadata",
+    "statusMessage": "status_message",
+    "tags": "tags",
+}
+
+
+def user_fields(body: Mapping[str, object], *, with_uid: bool) -> dict[str, object]:
+    """Known user fields under core names; read-only and unknown keys are dropped."""
+    return {
+        core: body[key]
+        for key, core in USER_FIELDS.items()
+        if key in body and (with_uid or core != "uid")
+    }
+
+
+def flag(body: Mapping[str, object], name: str) -> bool:
+    value = body.get(name, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise invalid(FieldProblem(name, Rule.TYPE_BOOLEAN))
+    return value
+
+
+def uid_list(body: Mapping[str, object], name: str) -> list[str]:
+    value = body.get(name)
+    if value is None:
+        raise invalid(FieldProblem(name, Rule.REQUIRED))
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise invalid(FieldProblem(name, Rule.TYPE_LIST))
+    if not value:
+        raise invalid(FieldProblem(name, Rule.EMPTY))
+    if len(value) > MAX_BULK_UIDS:
+        raise invalid(FieldProblem(name, Rule.TOO_MANY, MAX_BULK_UIDS))
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class ListRequest:
+    query: UserQuery
+    page: int
+    per_page: int
+    count: bool
+    with_tags: bool
+
+
+def page_params(query: Query) -> tuple[int, int]:
+    per_page = query.integer("perPage", "per_page", default=100, low=1, high=PER_PAGE_MAX)
+    page = query.integer("page", default=1, low=1, high=PAGE_MAX)
+    return page, per_page
+
+
+def list_request(query: Query, app_id: str) -> ListRequest:
+    page, per_page = page_params(query)
+    search_key = query.text("searchKey")
+    search = None
+    search_in = set(query.items("searchIn"))
+    if search_in - {"name", "uid"}:
+        raise invalid(FieldProblem("searchIn", Rule.BAD_CHOICE, choices=("name", "uid")))
+    if search_key:
+        folded = fold(search_key)
+        search = (folded, prefix_upper_bound(folded))
+    status = query.choice("status", ("available", "offline"))
+    roles = [r.lower() for r in query.items("roles")]
+    single_role = query.text("role")
+    if single_role:
+        roles.append(single_role.lower())
+    if query.boolean("onlyDeactivated"):
+        activity = Activity.DEACTIVATED
+    elif query.boolean("withDeactivated"):
+        activity = Activity.ALL
+    else:
+        activity = Activity.ACTIVE
+    user_query = UserQuery(
+        app_id=app_id,
+        activity=activity,
+        order=Order.NAME,
+        search=search,
+        search_name=not search_in or "name" in search_in,
+        search_uid=not search_in or "uid" in search_in,
+        online=None if status is None else status == "available",
+        roles=tuple(dict.fromkeys(roles)),
+        tags=tuple(dict.fromkeys(query.items("tags"))),
+    )
+    return ListRequest(
+        query=user_query,
+        page=page,
+        per_page=per_page,
+        count=query.boolean("count"),
+        with_tags=query.boolean("withTags"),
+    )

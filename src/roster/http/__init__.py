@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by the dialects: routing on raw paths, bodies, query strings."""

@@ -1,0 +1,41 @@
+"""Request bodies: bounded reads and JSON that must be an object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+
+from roster.core.errors import ErrorKind, RosterError
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refusing more than `limit` bytes without reading them all into memory."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise RosterError(ErrorKind.BODY_TOO_LARGE, subject=str(limit))
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RosterError(ErrorKind.BODY_TOO_LARGE, subject=str(limit))
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def json_object(request: Request, limit: int, *, required: bool) -> dict[str, Any]:
+    """The body as a JSON object; an empty body is `{}` unless one is required."""
+    raw = await read_body(request, limit)
+    if not raw.strip():
+        if required:
+            raise RosterError(ErrorKind.MALFORMED_BODY, subject="a JSON object body is required")
+        return {}
+    try:
+        value = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        raise RosterError(ErrorKind.MALFORMED_BODY, subject="the body is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise RosterError(ErrorKind.MALFORMED_BODY, subject="the body must be a JSON object")
+    return value

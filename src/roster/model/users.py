@@ -1,0 +1,70 @@
+"""The user as the core knows it, independent of either vendor's field names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class User:
+    """A stored user. Times are milliseconds; `metadata` is JSON text, passed through unparsed."""
+
+    pk: int
+    uid: str
+    name: str
+    avatar: str | None
+    link: str | None
+    metadata: str | None
+    status_message: str | None
+    role: str
+    online: bool
+    is_bot: bool
+    created_at: int
+    updated_at: int | None
+    deactivated_at: int | None
+    last_active_at: int | None
+    tags: list[str] | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.deactivated_at is None
+
+
+@dataclass(slots=True)
+class NewUser:
+    """A validated user to insert."""
+
+    uid: str
+    name: str
+    avatar: str | None = None
+    link: str | None = None
+    metadata: str | None = None
+    status_message: str | None = None
+    role: str = "default"
+    tags: list[str] = field(default_factory=list)
+    is_bot: bool = False
+
+
+@dataclass(slots=True)
+class UserPatch:
+    """A validated partial update. `set` holds column values; `tags` replaces the list if given."""
+
+    set: dict[str, object] = field(default_factory=dict)
+    tags: list[str] | None = None
+
+    def is_empty(self) -> bool:
+        return not self.set and self.tags is None
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    role: str
+    name: str
+    description: str | None
+    metadata: str | None
+    settings: str | None
+    created_at: int
+    updated_at: int | None
+
+
+DEFAULT_ROLE = "default"

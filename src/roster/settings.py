@@ -1,0 +1,46 @@
+"""One typed settings object, built once (from flags or ROSTER_* variables) and passed in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    db: str = "./roster.db"
+    database_url: str | None = None
+    pg_schema: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    app_id: str | None = None
+    api_key: str | None = None
+    page_mark_ttl_ms: int = 300_000
+
+    @property
+    def engine(self) -> str:
+        return "postgres" if self.database_url else "sqlite"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"ROSTER_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = int(raw) if f.type in ("int", int) else raw
+        return cls(**values)  # type: ignore[arg-type]
+
+    def to_env(self) -> dict[str, str]:
+        """The ROSTER_* variables that rebuild these settings in a worker process."""
+        return {
+            f"ROSTER_{f.name.upper()}": str(getattr(self, f.name))
+            for f in fields(self)
+            if getattr(self, f.name) is not None
+        }
+
+    def with_changes(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,55 @@
+"""The small surface both engines offer; everything above it writes SQL once.
+
+SQL uses `?` placeholders; the PostgreSQL engine rewrites them to `$n` once per text.
+The only other engine difference the SQL needs, membership in a list, is `in_list`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
+
+Row = Sequence[Any]
+
+
+class Conn(Protocol):
+    """A connection lent for one read or one transaction."""
+
+    engine: str
+
+    async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[Row]: ...
+
+    async def fetchone(self, sql: str, args: Sequence[Any] = ()) -> Row | None: ...
+
+    async def execute(self, sql: str, args: Sequence[Any] = ()) -> int:
+        """Run one statement; returns the number of rows it changed."""
+        ...
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """`column IN (values)` as SQL and arguments, in the engine's best form."""
+        ...
+
+
+class Database(Protocol):
+    engine: str
+
+    def transaction(self) -> AbstractAsyncContextManager[Conn]:
+        """A write transaction; it commits on normal exit and rolls back on an exception."""
+        ...
+
+    def reader(self) -> AbstractAsyncContextManager[Conn]:
+        """A connection for reads (several statements may share it)."""
+        ...
+
+    async def migrate(self) -> int:
+        """Apply pending numbered migrations; returns the schema version."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class UniqueViolation(Exception):
+    """An insert hit a unique key: the engines' own exceptions are mapped to this one."""

@@ -1,0 +1,111 @@
+"""PostgreSQL engine: asyncpg pool with prepared statements.
+
+Any number of Roster processes may share one database; migrations take an advisory lock so
+that processes starting together apply each migration once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+
+from roster.store import migrations
+from roster.store.database import Row, UniqueViolation
+
+_PLACEHOLDER = re.compile(r"\?")
+_MIGRATION_LOCK = 0x526F73746572  # "Roster"
+_rewritten: dict[str, str] = {}
+
+
+def to_dollar(sql: str) -> str:
+    """`?` placeholders to `$1..$n`, cached per SQL text."""
+    done = _rewritten.get(sql)
+    if done is None:
+        counter = iter(range(1, 1_000_000))
+        done = _PLACEHOLDER.sub(lambda _m: f"${next(counter)}", sql)
+        _rewritten[sql] = done
+    return done
+
+
+class PostgresConn:
+    engine = "postgres"
+
+    def __init__(self, raw: asyncpg.Connection) -> None:
+        self.raw = raw
+
+    async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
+        return list(await self.raw.fetch(to_dollar(sql), *args))
+
+    async def fetchone(self, sql: str, args: Sequence[Any] = ()) -> Row | None:
+        try:
+            row: Row | None = await self.raw.fetchrow(to_dollar(sql), *args)
+        except asyncpg.UniqueViolationError as exc:
+            raise UniqueViolation(str(exc)) from exc
+        return row
+
+    async def execute(self, sql: str, args: Sequence[Any] = ()) -> int:
+        try:
+            status = await self.raw.execute(to_dollar(sql), *args)
+        except asyncpg.UniqueViolationError as exc:
+            raise UniqueViolation(str(exc)) from exc
+        tail = status.rsplit(" ", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        await self.raw.executemany(to_dollar(sql), rows)
+
+    def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        kind = "bigint" if values and isinstance(values[0], int) else "text"
+        return f"{column} = ANY(?::{kind}[])", [list(values)]
+
+
+class PostgresDatabase:
+    engine = "postgres"
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @classmethod
+    async def connect(
+        cls, url: str, *, schema: str | None = None, min_size: int = 1, max_size: int = 10
+    ) -> PostgresDatabase:
+        settings = {"search_path": schema} if schema else None
+        pool = await asyncpg.create_pool(
+            url, min_size=min_size, max_size=max_size, server_settings=settings
+        )
+        return cls(pool)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[PostgresConn]:
+        async with self._pool.acquire() as raw, raw.transaction():
+            yield PostgresConn(raw)
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[PostgresConn]:
+        async with self._pool.acquire() as raw:
+            yield PostgresConn(raw)
+
+    async def migrate(self) -> int:
+        async with self._pool.acquire() as raw, raw.transaction():
+            await raw.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
+            await raw.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations"
+                " (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+            )
+            done = {row[0] for row in await raw.fetch("SELECT version FROM schema_migrations")}
+            version = max(done, default=0)
+            for number, statements in migrations.load("postgres"):
+                if number in done:
+                    continue
+                for statement in statements:
+                    await raw.execute(statement)
+                await raw.execute("INSERT INTO schema_migrations (version) VALUES ($1)", number)
+                version = max(version, number)
+        return version
+
+    async def close(self) -> None:
+        await self._pool.close()

@@ -1,0 +1,161 @@
+"""Writing and reading single users, their tags and their metadata index."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from roster.model.users import NewUser, User
+from roster.store.database import Conn, Row
+
+USER_COLUMNS = (
+    "u.pk, u.uid, u.name, u.avatar, u.link, u.metadata, u.status_message, u.role, u.online,"
+    " u.is_bot, u.created_at, u.updated_at, u.deactivated_at, u.last_active_at"
+)
+
+# Columns a patch may set; anything else is a programming error, not user input.
+PATCHABLE = frozenset(
+    {
+        "name",
+        "name_key",
+        "avatar",
+        "link",
+        "metadata",
+        "status_message",
+        "role",
+        "online",
+        "last_active_at",
+    }
+)
+
+
+def to_user(row: Row) -> User:
+    return User(
+        pk=row[0],
+        uid=row[1],
+        name=row[2],
+        avatar=row[3],
+        link=row[4],
+        metadata=row[5],
+        status_message=row[6],
+        role=row[7],
+        online=bool(row[8]),
+        is_bot=bool(row[9]),
+        created_at=row[10],
+        updated_at=row[11],
+        deactivated_at=row[12],
+        last_active_at=row[13],
+    )
+
+
+async def insert_user(
+    conn: Conn,
+    app_id: str,
+    new: NewUser,
+    keys: tuple[str, str],
+    meta_entries: Sequence[tuple[str, str]],
+    now: int,
+) -> int:
+    """Insert and return the new pk; raises UniqueViolation when the uid is taken."""
+    uid_key, name_key = keys
+    row = await conn.fetchone(
+        "INSERT INTO users (app_id, uid, uid_key, name, name_key, avatar, link, metadata,"
+        " status_message, role, is_bot, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING pk",
+        (
+            app_id,
+            new.uid,
+            uid_key,
+            new.name,
+            name_key,
+            new.avatar,
+            new.link,
+            new.metadata,
+            new.status_message,
+            new.role,
+            int(new.is_bot),
+            now,
+        ),
+    )
+    assert row is not None
+    pk = int(row[0])
+    await replace_tags(conn, app_id, pk, new.tags)
+    await replace_meta_index(conn, app_id, pk, meta_entries)
+    return pk
+
+
+async def get_user(conn: Conn, app_id: str, uid: str) -> User | None:
+    row = await conn.fetchone(
+        f"SELECT {USER_COLUMNS} FROM users u WHERE u.app_id = ? AND u.uid = ?", (app_id, uid)
+    )
+    return to_user(row) if row else None
+
+
+async def get_users(conn: Conn, app_id: str, uids: Sequence[str]) -> list[User]:
+    if not uids:
+        return []
+    clause, args = conn.in_list("u.uid", uids)
+    rows = await conn.fetch(
+        f"SELECT {USER_COLUMNS} FROM users u WHERE u.app_id = ? AND {clause}", (app_id, *args)
+    )
+    return [to_user(r) for r in rows]
+
+
+async def update_user(conn: Conn, pk: int, changes: Mapping[str, object], now: int) -> None:
+    unknown = set(changes) - PATCHABLE
+    if unknown:
+        raise ValueError(f"not patchable: {sorted(unknown)}")
+    assignments = [f"{column} = ?" for column in changes]
+    await conn.execute(
+        f"UPDATE users SET {', '.join([*assignments, 'updated_at = ?'])} WHERE pk = ?",
+        (*changes.values(), now, pk),
+    )
+
+
+async def set_deactivated(conn: Conn, pks: Sequence[int], deactivated: bool, now: int) -> None:
+    """Deactivate (or reactivate) these users as of `now`."""
+    if not pks:
+        return
+    clause, args = conn.in_list("pk", pks)
+    await conn.execute(
+        f"UPDATE users SET deactivated_at = ?, active = ?, updated_at = ? WHERE {clause}",
+        (now if deactivated else None, 0 if deactivated else 1, now, *args),
+    )
+
+
+async def delete_user(conn: Conn, pk: int) -> None:
+    """Dependent rows go by ON DELETE CASCADE on both engines."""
+    await conn.execute("DELETE FROM users WHERE pk = ?", (pk,))
+
+
+async def replace_tags(conn: Conn, app_id: str, pk: int, tags: Sequence[str]) -> None:
+    await conn.execute("DELETE FROM user_tags WHERE user_pk = ?", (pk,))
+    if tags:
+        await conn.executemany(
+            "INSERT INTO user_tags (user_pk, app_id, tag, pos) VALUES (?, ?, ?, ?)",
+            [(pk, app_id, tag, pos) for pos, tag in enumerate(tags)],
+        )
+
+
+async def replace_meta_index(
+    conn: Conn, app_id: str, pk: int, entries: Sequence[tuple[str, str]]
+) -> None:
+    await conn.execute("DELETE FROM user_meta WHERE user_pk = ?", (pk,))
+    if entries:
+        await conn.executemany(
+            "INSERT INTO user_meta (user_pk, app_id, key, value) VALUES (?, ?, ?, ?)",
+            [(pk, app_id, key, value) for key, value in entries],
+        )
+
+
+async def tags_of(conn: Conn, pks: Sequence[int]) -> dict[int, list[str]]:
+    """Tags of many users in one query, in the order they were given."""
+    found: dict[int, list[str]] = {pk: [] for pk in pks}
+    if not pks:
+        return found
+    clause, args = conn.in_list("user_pk", pks)
+    rows = await conn.fetch(
+        f"SELECT user_pk, tag FROM user_tags WHERE {clause} ORDER BY user_pk, pos", args
+    )
+    for pk, tag in rows:
+        found[pk].append(tag)
+    return found
