@@ -20,12 +20,25 @@ from roster.settings import Settings
 T = TypeVar("T")
 
 _db_options = [
-    click.option("--db", envvar="ROSTER_DB", default="./roster.db", show_default=True,
-                 help="SQLite file (the default engine)."),
-    click.option("--database-url", envvar="ROSTER_DATABASE_URL", default=None,
-                 help="postgresql://… to use PostgreSQL instead of SQLite."),
-    click.option("--pg-schema", envvar="ROSTER_PG_SCHEMA", default=None,
-                 help="PostgreSQL schema to use (default: the server's search_path)."),
+    click.option(
+        "--db",
+        envvar="ROSTER_DB",
+        default="./roster.db",
+        show_default=True,
+        help="SQLite file (the default engine).",
+    ),
+    click.option(
+        "--database-url",
+        envvar="ROSTER_DATABASE_URL",
+        default=None,
+        help="postgresql://… to use PostgreSQL instead of SQLite.",
+    ),
+    click.option(
+        "--pg-schema",
+        envvar="ROSTER_PG_SCHEMA",
+        default=None,
+        help="PostgreSQL schema to use (default: the server's search_path).",
+    ),
 ]
 
 
@@ -67,12 +80,21 @@ def main(ctx: click.Context) -> None:
 @db_options
 @click.option("--host", envvar="ROSTER_HOST", default="127.0.0.1", show_default=True)
 @click.option("--port", envvar="ROSTER_PORT", default=8080, type=int, show_default=True)
-@click.option("--workers", envvar="ROSTER_WORKERS", default=1, type=click.IntRange(1, 64),
-              show_default=True)
-@click.option("--app-id", envvar="ROSTER_APP_ID", default=None,
-              help="Ensure this app exists (with --api-key as a fullAccess key).")
-@click.option("--api-key", envvar="ROSTER_API_KEY", default=None,
-              help="Ensure this key is a fullAccess key of --app-id.")
+@click.option(
+    "--workers", envvar="ROSTER_WORKERS", default=1, type=click.IntRange(1, 64), show_default=True
+)
+@click.option(
+    "--app-id",
+    envvar="ROSTER_APP_ID",
+    default=None,
+    help="Ensure this app exists (with --api-key as a fullAccess key).",
+)
+@click.option(
+    "--api-key",
+    envvar="ROSTER_API_KEY",
+    default=None,
+    help="Ensure this key is a fullAccess key of --app-id.",
+)
 def serve(
     db: str,
     database_url: str | None,
@@ -99,7 +121,7 @@ def serve(
     import uvicorn
 
     engine = settings.engine
-    where = settings.database_url and "PostgreSQL" or settings.db
+    where = (settings.database_url and "PostgreSQL") or settings.db
     click.echo(f"roster: serving on http://{host}:{port} ({engine}: {where}, {workers} worker(s))")
     uvicorn.run(
         "roster.app:create_app",
@@ -168,11 +190,16 @@ def keys() -> None:
 @keys.command("create")
 @db_options
 @click.option("--app-id", required=True)
-@click.option("--scope", type=click.Choice([s.value for s in Scope]), default="fullAccess",
-              show_default=True)
+@click.option(
+    "--scope", type=click.Choice([s.value for s in Scope]), default="fullAccess", show_default=True
+)
 @click.option("--name", default=None)
 def keys_create(
-    db: str, database_url: str | None, pg_schema: str | None, app_id: str, scope: str,
+    db: str,
+    database_url: str | None,
+    pg_schema: str | None,
+    app_id: str,
+    scope: str,
     name: str | None,
 ) -> None:
     """Create a key; its secret is printed once."""

@@ -25,8 +25,12 @@ class Start:
 
 
 class PageMarks:
-    def __init__(self, *, max_series: int = 4096, marks_per_series: int = 256, ttl_ms: int = 300_000):
-        self._series: OrderedDict[tuple[object, ...], dict[int, tuple[SortKey, int]]] = OrderedDict()
+    def __init__(
+        self, *, max_series: int = 4096, marks_per_series: int = 256, ttl_ms: int = 300_000
+    ):
+        self._series: OrderedDict[tuple[object, ...], dict[int, tuple[SortKey, int]]] = (
+            OrderedDict()
+        )
         self._max_series = max_series
         self._per_series = marks_per_series
         self._ttl_ms = ttl_ms
@@ -45,9 +49,7 @@ class PageMarks:
             return Start(None, (page - 1) * per_page)
         return Start(best_key, (page - best_page) * per_page)
 
-    def remember(
-        self, series: tuple[object, ...], page: int, key: SortKey, now_ms: int
-    ) -> None:
+    def remember(self, series: tuple[object, ...], page: int, key: SortKey, now_ms: int) -> None:
         """`key` is the last row of page - 1, so page `page` starts right after it."""
         marks = self._series.get(series)
         if marks is None:

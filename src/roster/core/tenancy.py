@@ -7,6 +7,7 @@ hot path; a revoked key stops working within `KEY_CACHE_MS` in every process.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import re
@@ -152,10 +153,8 @@ class Tenancy:
             if owner is not None:
                 await app_rows.set_key_scope(conn, owner[0], Scope.FULL_ACCESS.value)
                 return app, created
-        try:
+        with contextlib.suppress(UniqueViolation):  # another process made it at the same moment
             await self.create_key(app_id, Scope.FULL_ACCESS, name="bootstrap", secret=secret)
-        except UniqueViolation:
-            pass  # another process created it at the same moment
         return app, True
 
 

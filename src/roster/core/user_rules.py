@@ -81,7 +81,9 @@ class _Checker:
     def fail(self, field: str, rule: Rule, limit: int | None = None) -> None:
         self.problems.append(FieldProblem(field, rule, limit))
 
-    def text(self, raw: Mapping[str, object], field: str, limit: int, *, required: bool) -> str | None:
+    def text(
+        self, raw: Mapping[str, object], field: str, limit: int, *, required: bool
+    ) -> str | None:
         value = raw.get(field)
         if value is None:
             if required:
@@ -103,12 +105,18 @@ class _Checker:
         if value is None:
             return None
         parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or any(c.isspace() for c in value)
+        ):
             self.fail(field, Rule.BAD_FORMAT)
             return None
         return value
 
-    def metadata(self, raw: Mapping[str, object], limit: int) -> tuple[str, list[tuple[str, str]]] | None:
+    def metadata(
+        self, raw: Mapping[str, object], limit: int
+    ) -> tuple[str, list[tuple[str, str]]] | None:
         value = raw.get("metadata")
         if value is None:
             return None

@@ -97,7 +97,9 @@ class UserService:
                 await user_rows.replace_meta_index(conn, app_id, user.pk, checked.meta_entries)
             return await _fetch(conn, app_id, uid, with_tags=True)
 
-    async def delete_user(self, app_id: str, uid: str, rules: UserRules, *, permanent: bool) -> User:
+    async def delete_user(
+        self, app_id: str, uid: str, rules: UserRules, *, permanent: bool
+    ) -> User:
         """Soft delete deactivates an active user; permanent delete removes any user."""
         uid = rules.uid.normalize(uid)
         now = self._clock.now_ms()

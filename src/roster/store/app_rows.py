@@ -20,7 +20,9 @@ async def insert_app(conn: Conn, app: App) -> None:
 
 
 async def get_app(conn: Conn, app_id: str) -> App | None:
-    row = await conn.fetchone("SELECT app_id, name, created_at FROM apps WHERE app_id = ?", (app_id,))
+    row = await conn.fetchone(
+        "SELECT app_id, name, created_at FROM apps WHERE app_id = ?", (app_id,)
+    )
     return App(row[0], row[1], row[2]) if row else None
 
 

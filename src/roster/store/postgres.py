@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from roster.store import migrations
 from roster.store.database import Row, UniqueViolation
@@ -34,15 +35,16 @@ def to_dollar(sql: str) -> str:
 class PostgresConn:
     engine = "postgres"
 
-    def __init__(self, raw: asyncpg.Connection) -> None:
+    def __init__(self, raw: asyncpg.Connection | PoolConnectionProxy) -> None:
         self.raw = raw
 
     async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
-        return list(await self.raw.fetch(to_dollar(sql), *args))
+        rows: list[Any] = await self.raw.fetch(to_dollar(sql), *args)
+        return rows
 
     async def fetchone(self, sql: str, args: Sequence[Any] = ()) -> Row | None:
         try:
-            row: Row | None = await self.raw.fetchrow(to_dollar(sql), *args)
+            row: Row | None = await self.raw.fetchrow(to_dollar(sql), *args)  # type: ignore[assignment]
         except asyncpg.UniqueViolationError as exc:
             raise UniqueViolation(str(exc)) from exc
         return row

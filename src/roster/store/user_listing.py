@@ -61,9 +61,7 @@ def sort_key(order: Order, name_key: str, user: User) -> SortKey:
     return (name_key, user.uid) if order is Order.NAME else (user.uid,)
 
 
-def page_sql(
-    conn: Conn, q: UserQuery, after: SortKey | None, limit: int
-) -> tuple[str, list[Any]]:
+def page_sql(conn: Conn, q: UserQuery, after: SortKey | None, limit: int) -> tuple[str, list[Any]]:
     """The page query's text and arguments; tests and benchmarks EXPLAIN exactly this."""
     parts, args = _where(conn, q)
     columns = _ORDER_COLUMNS[q.order]
