@@ -1,11 +1,18 @@
 """The one keyset query behind every user list.
 
-A `UserQuery` becomes parameterised WHERE fragments; the order is always unique (it ends in
-uid), so "rows after this key" is exact whatever was inserted or deleted meanwhile.
+A `UserQuery` becomes parameterised SQL whose order is unique (it ends in uid), so "rows after
+this key" is exact whatever was inserted or deleted meanwhile.
+
+Filters that mean "any of" (a search on name OR uid, several tags) cannot walk one index in
+order. Each alternative becomes a branch that walks its own index in list order and stops
+after one page; the page is then the first rows of the union of those short branches. So a
+page costs O(page x branches), never O(matching users), on both engines.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from itertools import product
 from typing import Any
 
 from roster.model.query import Activity, Order, SortKey, UserQuery
@@ -13,80 +20,135 @@ from roster.model.users import User
 from roster.store.database import Conn
 from roster.store.user_rows import USER_COLUMNS, to_user
 
-_ORDER_COLUMNS = {Order.NAME: ("u.name_key", "u.uid"), Order.UID: ("u.uid",)}
+_ORDER = {Order.NAME: ("name_key", "uid"), Order.UID: ("uid",)}
 
 
-def _where(conn: Conn, q: UserQuery) -> tuple[list[str], list[Any]]:
-    parts = ["u.app_id = ?"]
-    args: list[Any] = [q.app_id]
-    if q.activity is Activity.ACTIVE:
-        parts.append("u.active = 1")
-    elif q.activity is Activity.DEACTIVATED:
-        parts.append("u.active = 0")
-    if q.search is not None:
-        ranges: list[str] = []
-        for column, wanted in (("u.name_key", q.search_name), ("u.uid_key", q.search_uid)):
-            if not wanted:
-                continue
-            low, high = q.search
-            if high is None:
-                ranges.append(f"{column} >= ?")
-                args.append(low)
-            else:
-                ranges.append(f"({column} >= ? AND {column} < ?)")
-                args.extend((low, high))
-        parts.append("(" + " OR ".join(ranges) + ")")
+@dataclass(slots=True)
+class _Sql:
+    where: list[str] = field(default_factory=list)
+    args: list[Any] = field(default_factory=list)
+
+    def add(self, clause: str, *args: Any) -> None:
+        self.where.append(clause)
+        self.args.extend(args)
+
+    def text(self) -> str:
+        return " AND ".join(self.where)
+
+
+def _common(conn: Conn, q: UserQuery, sql: _Sql) -> None:
+    """Conditions on the users row that every branch shares."""
+    sql.add("u.app_id = ?", q.app_id)
     if q.online is not None:
-        parts.append("u.online = ?")
-        args.append(int(q.online))
+        sql.add("u.online = ?", int(q.online))
     if q.roles:
-        clause, more = conn.in_list("u.role", q.roles)
-        parts.append(clause)
-        args.extend(more)
-    if q.tags:
-        clause, more = conn.in_list("t.tag", q.tags)
-        parts.append(f"u.pk IN (SELECT t.user_pk FROM user_tags t WHERE t.app_id = ? AND {clause})")
-        args.append(q.app_id)
-        args.extend(more)
+        clause, args = conn.in_list("u.role", q.roles)
+        sql.add(clause, *args)
     if q.uids:
-        clause, more = conn.in_list("u.uid", q.uids)
-        parts.append(clause)
-        args.extend(more)
+        clause, args = conn.in_list("u.uid", q.uids)
+        sql.add(clause, *args)
     if not q.include_bots:
-        parts.append("u.is_bot = 0")
-    return parts, args
+        sql.add("u.is_bot = 0")
+
+
+def _activity(table: str, q: UserQuery, sql: _Sql) -> None:
+    if q.activity is Activity.ACTIVE:
+        sql.add(f"{table}.active = 1")
+    elif q.activity is Activity.DEACTIVATED:
+        sql.add(f"{table}.active = 0")
+
+
+def _search_ranges(q: UserQuery) -> list[tuple[str, str, str | None]]:
+    """(column, low, high) alternatives of the search, or [] without one."""
+    if q.search is None:
+        return []
+    low, high = q.search
+    columns = [c for c, on in (("u.name_key", q.search_name), ("u.uid_key", q.search_uid)) if on]
+    return [(column, low, high) for column in columns]
+
+
+def _range(sql: _Sql, column: str, low: str, high: str | None) -> None:
+    if high is None:
+        sql.add(f"{column} >= ?", low)
+    else:
+        sql.add(f"{column} >= ? AND {column} < ?", low, high)
+
+
+def _after(sql: _Sql, table: str, order: Order, after: SortKey | None) -> None:
+    if after is None:
+        return
+    columns = [f"{table}.{c}" for c in _ORDER[order]]
+    if len(columns) == 1:
+        sql.add(f"{columns[0]} > ?", *after)
+    else:
+        sql.add(f"({', '.join(columns)}) > ({', '.join('?' * len(columns))})", *after)
+
+
+def _branch(
+    conn: Conn,
+    q: UserQuery,
+    after: SortKey | None,
+    search: tuple[str, str, str | None] | None,
+    tag: str | None,
+    select: str,
+) -> tuple[str, list[Any]]:
+    """One ordered walk: through the tag index when filtering by a tag, else the users indexes."""
+    sql = _Sql()
+    if tag is not None:
+        # Order, keyset and activity on the tag row's copies, so its index serves them.
+        source = "user_tags t JOIN users u ON u.pk = t.user_pk"
+        sql.add("t.app_id = ? AND t.tag = ?", q.app_id, tag)
+        _activity("t", q, sql)
+        _after(sql, "t", q.order, after)
+        order_table = "t"
+    else:
+        source = "users u"
+        _activity("u", q, sql)
+        _after(sql, "u", q.order, after)
+        order_table = "u"
+    _common(conn, q, sql)
+    if search is not None:
+        _range(sql, *search)
+    order_by = ", ".join(f"{order_table}.{c}" for c in _ORDER[q.order])
+    return f"SELECT {select} FROM {source} WHERE {sql.text()} ORDER BY {order_by}", sql.args
+
+
+def page_sql(
+    conn: Conn, q: UserQuery, after: SortKey | None, limit: int, offset: int = 0
+) -> tuple[str, list[Any]]:
+    """The page query's text and arguments; tests and benchmarks EXPLAIN exactly this."""
+    searches: list[tuple[str, str, str | None] | None] = list(_search_ranges(q)) or [None]
+    tags: list[str | None] = list(q.tags) or [None]
+    branches = list(product(searches, tags))
+    tail = " LIMIT ?" + (" OFFSET ?" if offset else "")
+    tail_args = [limit, offset] if offset else [limit]
+    columns = f"{USER_COLUMNS}, u.name_key"
+    if len(branches) == 1:
+        sql, args = _branch(conn, q, after, branches[0][0], branches[0][1], columns)
+        return sql + tail, [*args, *tail_args]
+    parts: list[str] = []
+    args = []
+    for search, tag in branches:
+        branch_sql, branch_args = _branch(conn, q, after, search, tag, "u.pk")
+        parts.append(f"SELECT pk FROM ({branch_sql} LIMIT ?) b{len(parts)}")
+        args.extend([*branch_args, limit + offset])
+    order_by = ", ".join(f"u.{c}" for c in _ORDER[q.order])
+    sql = (
+        f"SELECT {columns} FROM users u WHERE u.pk IN ({' UNION '.join(parts)})"
+        f" ORDER BY {order_by}{tail}"
+    )
+    return sql, [*args, *tail_args]
 
 
 def sort_key(order: Order, name_key: str, user: User) -> SortKey:
     return (name_key, user.uid) if order is Order.NAME else (user.uid,)
 
 
-def page_sql(conn: Conn, q: UserQuery, after: SortKey | None, limit: int) -> tuple[str, list[Any]]:
-    """The page query's text and arguments; tests and benchmarks EXPLAIN exactly this."""
-    parts, args = _where(conn, q)
-    columns = _ORDER_COLUMNS[q.order]
-    if after is not None:
-        if len(columns) == 1:
-            parts.append(f"{columns[0]} > ?")
-        else:
-            parts.append(f"({', '.join(columns)}) > ({', '.join('?' * len(columns))})")
-        args.extend(after)
-    sql = (
-        f"SELECT {USER_COLUMNS}, u.name_key FROM users u WHERE {' AND '.join(parts)}"
-        f" ORDER BY {', '.join(columns)} LIMIT ?"
-    )
-    args.append(limit)
-    return sql, args
-
-
 async def list_users(
     conn: Conn, q: UserQuery, after: SortKey | None, offset: int, limit: int
 ) -> list[tuple[User, SortKey]]:
     """Up to `limit` users after the key `after` (then skipping `offset`), in the query's order."""
-    sql, args = page_sql(conn, q, after, limit)
-    if offset:
-        sql += " OFFSET ?"
-        args.append(offset)
+    sql, args = page_sql(conn, q, after, limit, offset)
     rows = await conn.fetch(sql, args)
     result = []
     for row in rows:
@@ -96,6 +158,24 @@ async def list_users(
 
 
 async def count_users(conn: Conn, q: UserQuery) -> int:
-    parts, args = _where(conn, q)
-    row = await conn.fetchone(f"SELECT COUNT(*) FROM users u WHERE {' AND '.join(parts)}", args)
+    sql = _Sql()
+    _activity("u", q, sql)
+    _common(conn, q, sql)
+    ranges = _search_ranges(q)
+    if ranges:
+        alternatives = []
+        for column, low, high in ranges:
+            part = _Sql()
+            _range(part, column, low, high)
+            alternatives.append(f"({part.text()})")
+            sql.args.extend(part.args)
+        sql.where.append("(" + " OR ".join(alternatives) + ")")
+    if q.tags:
+        clause, args = conn.in_list("t.tag", q.tags)
+        sql.add(
+            f"u.pk IN (SELECT t.user_pk FROM user_tags t WHERE t.app_id = ? AND {clause})",
+            q.app_id,
+            *args,
+        )
+    row = await conn.fetchone(f"SELECT COUNT(*) FROM users u WHERE {sql.text()}", sql.args)
     return int(row[0]) if row else 0

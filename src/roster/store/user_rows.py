@@ -109,6 +109,10 @@ async def update_user(conn: Conn, pk: int, changes: Mapping[str, object], now: i
         f"UPDATE users SET {', '.join([*assignments, 'updated_at = ?'])} WHERE pk = ?",
         (*changes.values(), now, pk),
     )
+    if "name_key" in changes:
+        await conn.execute(
+            "UPDATE user_tags SET name_key = ? WHERE user_pk = ?", (changes["name_key"], pk)
+        )
 
 
 async def set_deactivated(conn: Conn, pks: Sequence[int], deactivated: bool, now: int) -> None:
@@ -116,10 +120,13 @@ async def set_deactivated(conn: Conn, pks: Sequence[int], deactivated: bool, now
     if not pks:
         return
     clause, args = conn.in_list("pk", pks)
+    active = 0 if deactivated else 1
     await conn.execute(
         f"UPDATE users SET deactivated_at = ?, active = ?, updated_at = ? WHERE {clause}",
-        (now if deactivated else None, 0 if deactivated else 1, now, *args),
+        (now if deactivated else None, active, now, *args),
     )
+    clause, args = conn.in_list("user_pk", pks)
+    await conn.execute(f"UPDATE user_tags SET active = ? WHERE {clause}", (active, *args))
 
 
 async def delete_user(conn: Conn, pk: int) -> None:
@@ -127,13 +134,17 @@ async def delete_user(conn: Conn, pk: int) -> None:
     await conn.execute("DELETE FROM users WHERE pk = ?", (pk,))
 
 
+# Each tag row copies its user's sort key and activity (see the schema).
+INSERT_TAG = (
+    "INSERT INTO user_tags (user_pk, app_id, tag, pos, active, name_key, uid)"
+    " SELECT pk, app_id, ?, ?, active, name_key, uid FROM users WHERE pk = ?"
+)
+
+
 async def replace_tags(conn: Conn, app_id: str, pk: int, tags: Sequence[str]) -> None:
     await conn.execute("DELETE FROM user_tags WHERE user_pk = ?", (pk,))
     if tags:
-        await conn.executemany(
-            "INSERT INTO user_tags (user_pk, app_id, tag, pos) VALUES (?, ?, ?, ?)",
-            [(pk, app_id, tag, pos) for pos, tag in enumerate(tags)],
-        )
+        await conn.executemany(INSERT_TAG, [(tag, pos, pk) for pos, tag in enumerate(tags)])
 
 
 async def replace_meta_index(

@@ -55,17 +55,22 @@ CREATE UNIQUE INDEX users_uid ON users(app_id, uid);
 CREATE INDEX users_by_name ON users(app_id, active, name_key, uid);
 CREATE INDEX users_by_name_all ON users(app_id, name_key, uid);
 CREATE INDEX users_by_uid_key ON users(app_id, uid_key);
-CREATE INDEX users_by_role ON users(app_id, role, name_key, uid);
-CREATE INDEX users_by_online ON users(app_id, online, name_key, uid);
+CREATE INDEX users_by_role ON users(app_id, active, role, name_key, uid);
+CREATE INDEX users_by_online ON users(app_id, active, online, name_key, uid);
 
+-- Tags carry a copy of their user's sort key and activity, so a tag filter is one ordered
+-- index range instead of a join that sorts every tagged user (kept in sync by the store).
 CREATE TABLE user_tags (
     user_pk  BIGINT NOT NULL REFERENCES users(pk) ON DELETE CASCADE,
     app_id   TEXT NOT NULL,
     tag      TEXT COLLATE "C" NOT NULL,
     pos      BIGINT NOT NULL,
+    active   SMALLINT NOT NULL,
+    name_key TEXT COLLATE "C" NOT NULL,
+    uid      TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (user_pk, tag)
 );
-CREATE INDEX user_tags_by_tag ON user_tags(app_id, tag, user_pk);
+CREATE INDEX user_tags_by_tag ON user_tags(app_id, tag, active, name_key, uid, user_pk);
 
 CREATE TABLE user_meta (
     user_pk  BIGINT NOT NULL REFERENCES users(pk) ON DELETE CASCADE,
