@@ -126,17 +126,16 @@ def page_sql(
     if len(branches) == 1:
         sql, args = _branch(conn, q, after, branches[0][0], branches[0][1], columns)
         return sql + tail, [*args, *tail_args]
+    # Each branch returns whole rows, so the union needs no join back to users: a join there
+    # is where PostgreSQL picks a hash join over every user (the trap in ARCHITECTURE.md).
     parts: list[str] = []
     args = []
     for search, tag in branches:
-        branch_sql, branch_args = _branch(conn, q, after, search, tag, "u.pk")
-        parts.append(f"SELECT pk FROM ({branch_sql} LIMIT ?) b{len(parts)}")
+        branch_sql, branch_args = _branch(conn, q, after, search, tag, columns)
+        parts.append(f"SELECT * FROM ({branch_sql} LIMIT ?) b{len(parts)}")
         args.extend([*branch_args, limit + offset])
-    order_by = ", ".join(f"u.{c}" for c in _ORDER[q.order])
-    sql = (
-        f"SELECT {columns} FROM users u WHERE u.pk IN ({' UNION '.join(parts)})"
-        f" ORDER BY {order_by}{tail}"
-    )
+    order_by = ", ".join(_ORDER[q.order])
+    sql = f"SELECT * FROM ({' UNION '.join(parts)}) page ORDER BY {order_by}{tail}"
     return sql, [*args, *tail_args]
 
 
