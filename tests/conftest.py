@@ -24,9 +24,7 @@ from roster.model.apps import Scope
 from roster.settings import Settings
 from tests import contract
 
-PG_URL = os.environ.get(
-    "ROSTER_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
+PG_URL = os.environ.get("ROSTER_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 APP_ID = "app1"
 API_KEY = "0123456789abcdef0123456789abcdef01234567"
 ENGINES = ["sqlite", "postgres"]

@@ -75,9 +75,7 @@ def validate(dialect: str, method: str, path: str, status: int, body: Any) -> No
             if "$ref" in response:
                 response = _resolve(dialect, response["$ref"])
             schema_ref = response["content"]["application/json"]["schema"]["$ref"]
-    validator = OAS30Validator(
-        {"$ref": f"urn:{dialect}{schema_ref}"}, registry=_registry(dialect)
-    )
+    validator = OAS30Validator({"$ref": f"urn:{dialect}{schema_ref}"}, registry=_registry(dialect))
     try:
         validator.validate(body)
     except ValidationError as exc:

@@ -78,7 +78,7 @@ async def _load_and_explain(settings: Settings) -> dict[str, str]:
         async with db.reader() as conn:
             for label, query in QUERIES.items():
                 for after in (None, ("m", "user-5")):
-                    sql, args = user_listing.page_sql(conn, query, after, 101)
+                    sql, args = await user_listing.page_query(conn, query, after, 101)
                     if conn.engine == "sqlite":
                         rows = await conn.fetch("EXPLAIN QUERY PLAN " + sql, args)
                         text = "\n".join(str(r[3]) for r in rows)

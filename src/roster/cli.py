@@ -231,3 +231,7 @@ def keys_revoke(
     if not _run(_settings(db, database_url, pg_schema), lambda t: t.revoke_key(app_id, key_id)):
         raise click.ClickException(f"no active key {key_id} in app {app_id}")
     click.echo(f"revoked {key_id}")
+
+
+if __name__ == "__main__":
+    main()

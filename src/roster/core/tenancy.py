@@ -90,7 +90,7 @@ class Tenancy:
             await role_rows.insert_role(
                 conn,
                 app_id,
-                Role(DEFAULT_ROLE, "Default", "Default role of the app", None, None, now, None),
+                Role(DEFAULT_ROLE, "Default", "Default role of the app", None, None, now, now),
             )
         return app
 

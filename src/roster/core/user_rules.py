@@ -46,7 +46,7 @@ class UserRules:
 
 
 COMETCHAT_RULES = UserRules(
-    uid=IdRules(max_length=100, pattern=re.compile(r"[a-z0-9_-]+"), lowercase=True),
+    uid=IdRules(max_length=100, pattern=re.compile(r"[A-Za-z0-9_-]+"), lowercase=True),
     name_max=100,
     url_max=3000,
     metadata_max_bytes=5 * 1024,
@@ -56,7 +56,10 @@ COMETCHAT_RULES = UserRules(
     status_message_max=1000,
 )
 
-ROLE_ID_RULES = IdRules(max_length=100, pattern=re.compile(r"[a-z0-9_-]+"), lowercase=True)
+ROLE_ID_RULES = IdRules(max_length=100, pattern=re.compile(r"[A-Za-z0-9_-]+"), lowercase=True)
+
+# PostgreSQL text cannot hold U+0000, so no stored or looked-up text may contain it.
+NUL = "\x00"
 
 
 def check_uid(value: object, rules: IdRules, field: str = "uid") -> str:
@@ -66,10 +69,13 @@ def check_uid(value: object, rules: IdRules, field: str = "uid") -> str:
         raise invalid(FieldProblem(field, Rule.TYPE_STRING))
     if len(value) > rules.max_length:
         raise invalid(FieldProblem(field, Rule.TOO_LONG, rules.max_length))
-    uid = rules.normalize(value)
-    if rules.pattern is not None and not rules.pattern.fullmatch(uid):
+    # The pattern is checked before lowercasing: some non-ASCII letters lowercase to ASCII
+    # (the Kelvin sign becomes "k").
+    if rules.pattern is not None and not rules.pattern.fullmatch(value):
         raise RosterError(ErrorKind.INVALID_USER_ID, subject=value)
-    return uid
+    if NUL in value:
+        raise RosterError(ErrorKind.INVALID_USER_ID, subject=value.replace(NUL, "\\0"))
+    return rules.normalize(value)
 
 
 class _Checker:
@@ -97,6 +103,9 @@ class _Checker:
             return None
         if len(value) > limit:
             self.fail(field, Rule.TOO_LONG, limit)
+            return None
+        if NUL in value:
+            self.fail(field, Rule.BAD_FORMAT)
             return None
         return value
 
@@ -143,6 +152,9 @@ class _Checker:
         if any(not t or len(t) > rules.tag_max for t in unique):
             self.fail("tags", Rule.TOO_LONG, rules.tag_max)
             return None
+        if any(NUL in t for t in unique):
+            self.fail("tags", Rule.BAD_FORMAT)
+            return None
         return unique
 
     def done(self) -> None:
@@ -155,7 +167,8 @@ def meta_index_entries(metadata: Mapping[str, object]) -> list[tuple[str, str]]:
     entries = []
     for key, value in metadata.items():
         text = value if isinstance(value, str) else msgspec.json.encode(value).decode()
-        if len(key) <= META_INDEX_KEY_MAX and len(text) <= META_INDEX_VALUE_MAX:
+        indexable = len(key) <= META_INDEX_KEY_MAX and len(text) <= META_INDEX_VALUE_MAX
+        if indexable and NUL not in key and NUL not in text:
             entries.append((key, text))
     return entries
 
@@ -200,8 +213,9 @@ def check_new_user(raw: Mapping[str, object], rules: UserRules) -> CheckedNewUse
 
 
 def _role_field(checker: _Checker, raw: Mapping[str, object]) -> str | None:
+    """The role id, lowercased; an empty string means "not given" on create and update alike."""
     value = checker.text(raw, "role", ROLE_ID_RULES.max_length, required=False)
-    return value.lower() if value is not None else None
+    return value.lower() if value else None
 
 
 @dataclass(slots=True)

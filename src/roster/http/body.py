@@ -34,7 +34,7 @@ async def json_object(request: Request, limit: int, *, required: bool) -> dict[s
         return {}
     try:
         value = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         raise RosterError(ErrorKind.MALFORMED_BODY, subject="the body is not valid JSON") from None
     if not isinstance(value, dict):
         raise RosterError(ErrorKind.MALFORMED_BODY, subject="the body must be a JSON object")

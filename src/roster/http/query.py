@@ -18,10 +18,16 @@ _FALSE = frozenset({"false", "0"})
 
 class Query:
     def __init__(self, query_string: bytes | str) -> None:
-        text = query_string.decode("latin-1") if isinstance(query_string, bytes) else query_string
+        text = (
+            query_string.decode("utf-8", "replace")
+            if isinstance(query_string, bytes)
+            else query_string
+        )
         self._values: dict[str, list[str]] = {}
         for key, value in parse_qsl(text, keep_blank_values=True, encoding="utf-8"):
             name = key[:-2] if key.endswith("[]") else key
+            if "\x00" in value:  # U+0000 is in no stored text; refuse it rather than pass it on
+                raise invalid(FieldProblem(name, Rule.BAD_FORMAT))
             self._values.setdefault(name, []).append(value)
 
     def text(self, *names: str) -> str | None:

@@ -32,6 +32,13 @@ class Conn(Protocol):
         """`column IN (values)` as SQL and arguments, in the engine's best form."""
         ...
 
+    def index_hint(self, index: str | None) -> str:
+        """Text after a table name that pins its index where the engine allows it ('' if not).
+
+        Only SQLite takes hints; PostgreSQL's statistics see a key range's size by themselves.
+        """
+        ...
+
 
 class Database(Protocol):
     engine: str

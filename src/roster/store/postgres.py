@@ -64,6 +64,9 @@ class PostgresConn:
         kind = "bigint" if values and isinstance(values[0], int) else "text"
         return f"{column} = ANY(?::{kind}[])", [list(values)]
 
+    def index_hint(self, index: str | None) -> str:
+        return ""
+
 
 class PostgresDatabase:
     engine = "postgres"

@@ -31,6 +31,8 @@ async def insert_role(conn: Conn, app_id: str, role: Role) -> None:
 
 
 async def get_role(conn: Conn, app_id: str, role: str) -> Role | None:
+    if "\x00" in role:  # no stored id holds U+0000, and PostgreSQL cannot even compare it
+        return None
     row = await conn.fetchone(
         f"SELECT {_COLUMNS} FROM roles WHERE app_id = ? AND role = ?", (app_id, role)
     )

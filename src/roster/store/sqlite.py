@@ -46,6 +46,9 @@ class SqliteConn:
     def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         return f"{column} IN ({','.join('?' * len(values))})", list(values)
 
+    def index_hint(self, index: str | None) -> str:
+        return f"INDEXED BY {index}" if index else ""
+
 
 class SqliteDatabase:
     engine = "sqlite"

@@ -91,6 +91,7 @@ def _branch(
     search: tuple[str, str, str | None] | None,
     tag: str | None,
     select: str,
+    uid_range_small: bool | None,
 ) -> tuple[str, list[Any]]:
     """One ordered walk: through the tag index when filtering by a tag, else the users indexes."""
     sql = _Sql()
@@ -102,7 +103,9 @@ def _branch(
         _after(sql, "t", q.order, after)
         order_table = "t"
     else:
-        source = "users u"
+        uid_search = search is not None and search[0] == "u.uid_key"
+        hint = conn.index_hint(_uid_search_index(q, uid_range_small) if uid_search else None)
+        source = f"users u {hint}".rstrip()
         _activity("u", q, sql)
         _after(sql, "u", q.order, after)
         order_table = "u"
@@ -113,10 +116,48 @@ def _branch(
     return f"SELECT {select} FROM {source} WHERE {sql.text()} ORDER BY {order_by}", sql.args
 
 
-def page_sql(
+# A uid prefix search cannot walk the name order: either read every uid in the prefix's range
+# and sort them (cheap while they are few), or walk the name order and filter (cheap once they
+# are many, because matches are then dense). A capped count of the range picks one.
+UID_RANGE_SMALL = 5000
+
+
+def _uid_search_index(q: UserQuery, small: bool | None) -> str | None:
+    if small is None:
+        return None
+    if small:
+        return "users_by_uid_key"
+    return "users_by_name_all" if q.activity is Activity.ALL else "users_by_name"
+
+
+async def _uid_range_small(conn: Conn, q: UserQuery) -> bool | None:
+    if q.search is None or not q.search_uid:
+        return None
+    sql = _Sql()
+    sql.add("u.app_id = ?", q.app_id)
+    _range(sql, "u.uid_key", *q.search)
+    row = await conn.fetchone(
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM users u WHERE {sql.text()} LIMIT ?) s",
+        [*sql.args, UID_RANGE_SMALL],
+    )
+    return row is not None and int(row[0]) < UID_RANGE_SMALL
+
+
+async def page_query(
     conn: Conn, q: UserQuery, after: SortKey | None, limit: int, offset: int = 0
 ) -> tuple[str, list[Any]]:
     """The page query's text and arguments; tests and benchmarks EXPLAIN exactly this."""
+    return page_sql(conn, q, after, limit, offset, await _uid_range_small(conn, q))
+
+
+def page_sql(
+    conn: Conn,
+    q: UserQuery,
+    after: SortKey | None,
+    limit: int,
+    offset: int = 0,
+    uid_range_small: bool | None = None,
+) -> tuple[str, list[Any]]:
     searches: list[tuple[str, str, str | None] | None] = list(_search_ranges(q)) or [None]
     tags: list[str | None] = list(q.tags) or [None]
     branches = list(product(searches, tags))
@@ -124,14 +165,15 @@ def page_sql(
     tail_args = [limit, offset] if offset else [limit]
     columns = f"{USER_COLUMNS}, u.name_key"
     if len(branches) == 1:
-        sql, args = _branch(conn, q, after, branches[0][0], branches[0][1], columns)
+        search, tag = branches[0]
+        sql, args = _branch(conn, q, after, search, tag, columns, uid_range_small)
         return sql + tail, [*args, *tail_args]
     # Each branch returns whole rows, so the union needs no join back to users: a join there
     # is where PostgreSQL picks a hash join over every user (the trap in ARCHITECTURE.md).
     parts: list[str] = []
     args = []
     for search, tag in branches:
-        branch_sql, branch_args = _branch(conn, q, after, search, tag, columns)
+        branch_sql, branch_args = _branch(conn, q, after, search, tag, columns, uid_range_small)
         parts.append(f"SELECT * FROM ({branch_sql} LIMIT ?) b{len(parts)}")
         args.extend([*branch_args, limit + offset])
     order_by = ", ".join(_ORDER[q.order])
@@ -147,7 +189,7 @@ async def list_users(
     conn: Conn, q: UserQuery, after: SortKey | None, offset: int, limit: int
 ) -> list[tuple[User, SortKey]]:
     """Up to `limit` users after the key `after` (then skipping `offset`), in the query's order."""
-    sql, args = page_sql(conn, q, after, limit, offset)
+    sql, args = await page_query(conn, q, after, limit, offset)
     rows = await conn.fetch(sql, args)
     result = []
     for row in rows:

@@ -84,6 +84,8 @@ async def insert_user(
 
 
 async def get_user(conn: Conn, app_id: str, uid: str) -> User | None:
+    if "\x00" in uid:  # no stored id holds U+0000, and PostgreSQL cannot even compare it
+        return None
     row = await conn.fetchone(
         f"SELECT {USER_COLUMNS} FROM users u WHERE u.app_id = ? AND u.uid = ?", (app_id, uid)
     )
@@ -91,6 +93,7 @@ async def get_user(conn: Conn, app_id: str, uid: str) -> User | None:
 
 
 async def get_users(conn: Conn, app_id: str, uids: Sequence[str]) -> list[User]:
+    uids = [uid for uid in uids if "\x00" not in uid]
     if not uids:
         return []
     clause, args = conn.in_list("u.uid", uids)
