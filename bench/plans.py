@@ -14,89 +14,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import random
 import statistics
 import tempfile
 import time
 
 import asyncpg
 
+from bench.seed import LIST_QUERIES, load_users
 from roster.app import open_database
-from roster.core.folding import fold, prefix_upper_bound
-from roster.model.query import Activity, UserQuery
-from roster.model.users import NewUser
 from roster.settings import Settings
-from roster.store import bulk, user_listing
+from roster.store import user_listing
 
-FIRST = ["Alice", "Bob", "Émile", "José", "Zoë", "Chris", "Dana", "Eve", "Frank", "Grace"]
-LAST = ["Smith", "Núñez", "O'Brien", "Müller", "Ng", "Okafor", "Larsen", "Rossi"]
 SCHEMA = "roster_bench_plans"
-
-
-def _search(text: str) -> tuple[str, str | None]:
-    return fold(text), prefix_upper_bound(fold(text))
-
-
-QUERIES = {
-    "first page": UserQuery("a"),
-    "withDeactivated": UserQuery("a", activity=Activity.ALL),
-    "onlyDeactivated": UserQuery("a", activity=Activity.DEACTIVATED),
-    "searchKey (name|uid)": UserQuery("a", search=_search("jos")),
-    "searchKey searchIn=name": UserQuery("a", search=_search("zo"), search_uid=False),
-    "searchKey searchIn=uid": UserQuery("a", search=_search("user-12"), search_name=False),
-    "role": UserQuery("a", roles=("admin",)),
-    "roles (2)": UserQuery("a", roles=("admin", "mod")),
-    "tags (1)": UserQuery("a", tags=("t1",)),
-    "tags (2)": UserQuery("a", tags=("t1", "t2")),
-    "status=available": UserQuery("a", online=True),
-    "tags+searchKey": UserQuery("a", tags=("t1", "t2"), search=_search("a")),
-}
-
-
-async def load(settings: Settings, n: int) -> float:
-    db = await open_database(settings)
-    await db.migrate()
-    rnd = random.Random(1)
-    started = time.perf_counter()
-    async with db.transaction() as conn:
-        await conn.execute("INSERT INTO apps (app_id, name, created_at) VALUES ('a', 'a', 0)")
-        for role in ("default", "admin", "mod"):
-            await conn.execute(
-                "INSERT INTO roles (app_id, role, name, created_at) VALUES ('a', ?, ?, 0)",
-                (role, role),
-            )
-    for start in range(0, n, 20_000):
-        batch = []
-        size = min(n, start + 20_000) - start
-        for i in range(start, start + size):
-            name = f"{rnd.choice(FIRST)} {rnd.choice(LAST)} {i}"
-            user = NewUser(
-                uid=f"user-{i}",
-                name=name,
-                role=rnd.choice(["default"] * 8 + ["admin", "mod"]),
-                tags=[f"t{rnd.randrange(50)}"] if rnd.random() < 0.5 else [],
-            )
-            batch.append((user, (fold(user.uid), fold(name))))
-        async with db.transaction() as conn:
-            await bulk.insert_users(
-                conn,
-                "a",
-                batch,
-                1,
-                deactivated=[rnd.random() < 0.05 for _ in range(size)],
-                online=[rnd.random() < 0.05 for _ in range(size)],
-            )
-    async with db.transaction() as conn:
-        await conn.execute("ANALYZE")
-    await db.close()
-    return time.perf_counter() - started
 
 
 async def measure(settings: Settings, repeat: int) -> list[tuple[str, float, float, str]]:
     db = await open_database(settings)
     rows = []
     async with db.reader() as conn:
-        for label, query in QUERIES.items():
+        for label, query in LIST_QUERIES.items():
             timings = []
             for after in (None, ("m", "user-5")):
                 sql, args = await user_listing.page_query(conn, query, after, 101)
@@ -135,7 +71,9 @@ async def main() -> None:
             await conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA}")
             await conn.close()
             settings = Settings(database_url=args.database_url, pg_schema=SCHEMA)
-        seconds = await load(settings, args.users)
+        started = time.perf_counter()
+        await load_users(settings, args.users)
+        seconds = time.perf_counter() - started
         print(f"{args.engine}: loaded {args.users} users in {seconds:.1f} s")
         print("| query | page 1 ms | page after key ms | plan (page 1) |")
         print("|---|---:|---:|---|")

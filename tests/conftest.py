@@ -30,7 +30,7 @@ API_KEY = "0123456789abcdef0123456789abcdef01234567"
 ENGINES = ["sqlite", "postgres"]
 
 
-async def _pg(sql: str) -> None:
+async def pg_execute(sql: str) -> None:
     conn = await asyncpg.connect(PG_URL)
     try:
         await conn.execute(sql)
@@ -45,11 +45,11 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
         yield Settings(db=str(tmp_path / "roster.db"))
         return
     schema = f"t_{uuid.uuid4().hex[:16]}"
-    asyncio.run(_pg(f'CREATE SCHEMA "{schema}"'))
+    asyncio.run(pg_execute(f'CREATE SCHEMA "{schema}"'))
     try:
         yield Settings(database_url=PG_URL, pg_schema=schema)
     finally:
-        asyncio.run(_pg(f'DROP SCHEMA "{schema}" CASCADE'))
+        asyncio.run(pg_execute(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 async def _bootstrap(settings: Settings) -> dict[str, str]:

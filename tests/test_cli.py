@@ -18,15 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-import httpx
+import httpx2 as httpx
 import pytest
 from click.testing import CliRunner, Result
 
 from roster.app import RosterApp
 from roster.cli import main
 from roster.settings import Settings
-from tests.conftest import PG_URL, ContractClient
+from tests.conftest import PG_URL, ContractClient, pg_execute
 
 ROSTER = str(Path(sys.executable).parent / "roster")
 FORBIDDEN_PORTS = {5432, 6379, 3306, 5672, 1883, 4222}
@@ -36,14 +35,6 @@ START_TIMEOUT = 30.0
 
 
 # --- stores -------------------------------------------------------------------------------------
-
-
-async def _pg(sql: str) -> None:
-    conn = await asyncpg.connect(PG_URL)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @dataclass
@@ -63,14 +54,14 @@ def sqlite_store(tmp_path: Path) -> Store:
 @pytest.fixture
 def pg_store() -> Iterator[Store]:
     schema = f"cli_{uuid.uuid4().hex[:16]}"
-    asyncio.run(_pg(f'CREATE SCHEMA "{schema}"'))
+    asyncio.run(pg_execute(f'CREATE SCHEMA "{schema}"'))
     try:
         yield Store(
             ["--database-url", PG_URL, "--pg-schema", schema],
             Settings(database_url=PG_URL, pg_schema=schema),
         )
     finally:
-        asyncio.run(_pg(f'DROP SCHEMA "{schema}" CASCADE'))
+        asyncio.run(pg_execute(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
