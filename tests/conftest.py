@@ -52,7 +52,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
         asyncio.run(pg_execute(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
-async def _bootstrap(settings: Settings) -> dict[str, str]:
+async def bootstrap(settings: Settings) -> dict[str, str]:
     db = await open_database(settings)
     try:
         await db.migrate()
@@ -81,7 +81,7 @@ class ContractClient(TestClient):
 
 @pytest.fixture
 def keys(settings: Settings) -> dict[str, str]:
-    return asyncio.run(_bootstrap(settings))
+    return asyncio.run(bootstrap(settings))
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from starlette.testclient import TestClient
 
 from roster.app import RosterApp
 from roster.settings import Settings
-from tests.conftest import ENGINES, PG_URL, ContractClient, _bootstrap, _pg, make_user
+from tests.conftest import ENGINES, PG_URL, ContractClient, bootstrap, make_user, pg_execute
 
 PAGINATION_KEYS = {"total", "count", "per_page", "current_page", "total_pages"}
 
@@ -807,10 +807,10 @@ def matrix_client(
         settings = Settings(db=str(path))
     else:
         schema = f"t_{uuid.uuid4().hex[:16]}"
-        asyncio.run(_pg(f'CREATE SCHEMA "{schema}"'))
+        asyncio.run(pg_execute(f'CREATE SCHEMA "{schema}"'))
         settings = Settings(database_url=PG_URL, pg_schema=schema)
     try:
-        keys = asyncio.run(_bootstrap(settings))
+        keys = asyncio.run(bootstrap(settings))
         with ContractClient(
             RosterApp(settings), base_url="http://testserver/v3", headers={"apikey": keys["full"]}
         ) as client:
@@ -822,7 +822,7 @@ def matrix_client(
             yield client
     finally:
         if schema is not None:
-            asyncio.run(_pg(f'DROP SCHEMA "{schema}" CASCADE'))
+            asyncio.run(pg_execute(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 def test_matrix_dataset_is_as_designed(matrix_client: TestClient) -> None:
