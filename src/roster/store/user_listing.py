@@ -111,7 +111,10 @@ def _branch(
         order_table = "u"
     _common(conn, q, sql)
     if search is not None:
-        _range(sql, *search)
+        column, low, high = search
+        if tag is not None and column == "u.name_key":
+            column = "t.name_key"  # a range on the tag index itself
+        _range(sql, column, low, high)
     order_by = ", ".join(f"{order_table}.{c}" for c in _ORDER[q.order])
     return f"SELECT {select} FROM {source} WHERE {sql.text()} ORDER BY {order_by}", sql.args
 
