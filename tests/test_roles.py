@@ -131,6 +131,7 @@ def test_create_role_requires_name(cc):
         ({"role": "r" * 101, "name": "x"}, "role"),
         ({"role": "okrole", "name": ""}, "name"),
         ({"role": "okrole", "name": "   "}, "name"),
+        ({"role": "okrole", "name": "\r"}, "name"),
         ({"role": "okrole", "name": 123}, "name"),
         ({"role": "okrole", "name": ["a"]}, "name"),
         ({"role": "okrole", "name": "n" * 101}, "name"),

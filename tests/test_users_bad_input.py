@@ -42,6 +42,8 @@ BAD_FIELDS: list[tuple[dict[str, Any], str]] = [
     ({"link": "javascript:x"}, "link"),
     ({"link": "ftp://example.org/me"}, "link"),
     ({"link": ""}, "link"),
+    ({"link": "http://[::1/me"}, "link"),  # urlsplit raises on an unbalanced bracket
+    ({"avatar": "https://[e.org/a.png"}, "avatar"),
     ({"tags": "beta"}, "tags"),
     ({"tags": ["beta", 1]}, "tags"),
     ({"tags": [1, 2]}, "tags"),
@@ -50,6 +52,7 @@ BAD_FIELDS: list[tuple[dict[str, Any], str]] = [
     ({"tags": [f"t{i}" for i in range(26)]}, "tags"),
     ({"tags": ["x" * 101]}, "tags"),
     ({"tags": [""]}, "tags"),
+    ({"tags": ["ok", "  "]}, "tags"),
     ({"metadata": []}, "metadata"),
     ({"metadata": [{"a": 1}]}, "metadata"),
     ({"metadata": "{}"}, "metadata"),

@@ -27,8 +27,10 @@ def _problems(raw: Mapping[str, object], *, creating: bool) -> list[FieldProblem
     if name is None:
         if creating:
             problems.append(FieldProblem("name", Rule.REQUIRED))
-    elif not isinstance(name, str) or not name.strip():
+    elif not isinstance(name, str):
         problems.append(FieldProblem("name", Rule.TYPE_STRING))
+    elif not name.strip():
+        problems.append(FieldProblem("name", Rule.REQUIRED))
     elif len(name) > NAME_MAX:
         problems.append(FieldProblem("name", Rule.TOO_LONG, NAME_MAX))
     description = raw.get("description")

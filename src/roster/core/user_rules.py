@@ -113,7 +113,11 @@ class _Checker:
         value = self.text(raw, field, limit, required=False)
         if value is None:
             return None
-        parts = urlsplit(value)
+        try:
+            parts = urlsplit(value)
+        except ValueError:  # e.g. an unbalanced "[" in the host
+            self.fail(field, Rule.BAD_FORMAT)
+            return None
         if (
             parts.scheme not in ("http", "https")
             or not parts.netloc
@@ -149,7 +153,10 @@ class _Checker:
         if len(unique) > rules.tags_max:
             self.fail("tags", Rule.TOO_MANY, rules.tags_max)
             return None
-        if any(not t or len(t) > rules.tag_max for t in unique):
+        if any(not t.strip() for t in unique):
+            self.fail("tags", Rule.EMPTY)
+            return None
+        if any(len(t) > rules.tag_max for t in unique):
             self.fail("tags", Rule.TOO_LONG, rules.tag_max)
             return None
         if any(NUL in t for t in unique):
