@@ -132,6 +132,8 @@ def test_create_role_requires_name(cc):
         ({"role": "okrole", "name": ""}, "name"),
         ({"role": "okrole", "name": "   "}, "name"),
         ({"role": "okrole", "name": "\r"}, "name"),
+        ({"role": "okrole", "name": "a\x00b"}, "name"),  # PostgreSQL cannot store U+0000
+        ({"role": "okrole", "name": "x", "description": "d\x00"}, "description"),
         ({"role": "okrole", "name": 123}, "name"),
         ({"role": "okrole", "name": ["a"]}, "name"),
         ({"role": "okrole", "name": "n" * 101}, "name"),
@@ -363,6 +365,8 @@ def test_update_unknown_role_is_not_found(cc):
         ({"name": "   "}, "name"),
         ({"name": 5}, "name"),
         ({"name": "n" * 101}, "name"),
+        ({"name": "a\x00b"}, "name"),
+        ({"description": "d\x00"}, "description"),
         ({"description": "d" * 256}, "description"),
         ({"description": ["d"]}, "description"),
         ({"metadata": "text"}, "metadata"),

@@ -8,7 +8,7 @@ import msgspec
 
 from roster.core.clock import Clock
 from roster.core.errors import ErrorKind, FieldProblem, RosterError, Rule, invalid
-from roster.core.user_rules import ROLE_ID_RULES, check_uid
+from roster.core.user_rules import ROLE_ID_RULES, FieldChecker, check_uid
 from roster.model.users import DEFAULT_ROLE, Role
 from roster.store import role_rows
 from roster.store.database import Database, UniqueViolation
@@ -22,33 +22,22 @@ UNSETTABLE = ("settings", "description", "metadata")
 
 
 def _problems(raw: Mapping[str, object], *, creating: bool) -> list[FieldProblem]:
-    problems: list[FieldProblem] = []
-    name = raw.get("name")
-    if name is None:
-        if creating:
-            problems.append(FieldProblem("name", Rule.REQUIRED))
-    elif not isinstance(name, str):
-        problems.append(FieldProblem("name", Rule.TYPE_STRING))
-    elif not name.strip():
-        problems.append(FieldProblem("name", Rule.REQUIRED))
-    elif len(name) > NAME_MAX:
-        problems.append(FieldProblem("name", Rule.TOO_LONG, NAME_MAX))
-    description = raw.get("description")
-    if description is not None:
-        if not isinstance(description, str):
-            problems.append(FieldProblem("description", Rule.TYPE_STRING))
-        elif len(description) > DESCRIPTION_MAX:
-            problems.append(FieldProblem("description", Rule.TOO_LONG, DESCRIPTION_MAX))
+    checker = FieldChecker()
+    if creating or "name" in raw:
+        checker.text(raw, "name", NAME_MAX, required=True)
+    checker.text(raw, "description", DESCRIPTION_MAX, required=False)
     metadata = raw.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
-        problems.append(FieldProblem("metadata", Rule.TYPE_OBJECT))
+        checker.fail("metadata", Rule.TYPE_OBJECT)
     settings = raw.get("settings")
     if settings is not None:
         if not isinstance(settings, dict):
-            problems.append(FieldProblem("settings", Rule.TYPE_OBJECT))
+            checker.fail("settings", Rule.TYPE_OBJECT)
         elif any(k not in SETTING_KEYS or v not in SETTING_VALUES for k, v in settings.items()):
-            problems.append(FieldProblem("settings", Rule.BAD_CHOICE, choices=SETTING_VALUES))
-    return problems
+            checker.problems.append(
+                FieldProblem("settings", Rule.BAD_CHOICE, choices=SETTING_VALUES)
+            )
+    return checker.problems
 
 
 def _json(value: object) -> str | None:

@@ -78,7 +78,7 @@ def check_uid(value: object, rules: IdRules, field: str = "uid") -> str:
     return rules.normalize(value)
 
 
-class _Checker:
+class FieldChecker:
     """Collects every problem of a body, so the caller sees them all at once."""
 
     def __init__(self) -> None:
@@ -189,7 +189,7 @@ class CheckedNewUser:
 
 def check_new_user(raw: Mapping[str, object], rules: UserRules) -> CheckedNewUser:
     """Validate a create body (core field names); read-only and unknown keys are ignored."""
-    checker = _Checker()
+    checker = FieldChecker()
     uid: str | None = None
     try:
         uid = check_uid(raw.get("uid"), rules.uid)
@@ -219,7 +219,7 @@ def check_new_user(raw: Mapping[str, object], rules: UserRules) -> CheckedNewUse
     return CheckedNewUser(user, (fold(uid), fold(name)), meta[1] if meta else [])
 
 
-def _role_field(checker: _Checker, raw: Mapping[str, object]) -> str | None:
+def _role_field(checker: FieldChecker, raw: Mapping[str, object]) -> str | None:
     """The role id, lowercased; an empty string means "not given" on create and update alike."""
     value = checker.text(raw, "role", ROLE_ID_RULES.max_length, required=False)
     return value.lower() if value else None
@@ -235,7 +235,7 @@ def check_patch(
     raw: Mapping[str, object], unset: object, rules: UserRules, unsettable: Mapping[str, str]
 ) -> CheckedPatch:
     """Validate an update body. A field both given and listed in `unset` ends up unset."""
-    checker = _Checker()
+    checker = FieldChecker()
     patch = UserPatch()
     meta_entries: list[tuple[str, str]] | None = None
     if "name" in raw:
