@@ -93,9 +93,14 @@ def _branch(
     select: str,
     uid_range_small: bool | None,
 ) -> tuple[str, list[Any]]:
-    """One ordered walk: through the tag index when filtering by a tag, else the users indexes."""
+    """One ordered walk: through the tag index when filtering by a tag, else the users indexes.
+
+    The exception: a tag together with a uid prefix that matches few users is cheaper read from
+    the uid range (then sorted) with a membership check than by walking the whole tag.
+    """
     sql = _Sql()
-    if tag is not None:
+    uid_search = search is not None and search[0] == "u.uid_key"
+    if tag is not None and not (uid_search and uid_range_small):
         # Order, keyset and activity on the tag row's copies, so its index serves them.
         source = "user_tags t JOIN users u ON u.pk = t.user_pk"
         sql.add("t.app_id = ? AND t.tag = ?", q.app_id, tag)
@@ -103,9 +108,11 @@ def _branch(
         _after(sql, "t", q.order, after)
         order_table = "t"
     else:
-        uid_search = search is not None and search[0] == "u.uid_key"
         hint = conn.index_hint(_uid_search_index(q, uid_range_small) if uid_search else None)
         source = f"users u {hint}".rstrip()
+        if tag is not None:
+            sql.add("EXISTS (SELECT 1 FROM user_tags t WHERE t.user_pk = u.pk AND t.tag = ?)", tag)
+            tag = None
         _activity("u", q, sql)
         _after(sql, "u", q.order, after)
         order_table = "u"
