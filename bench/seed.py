@@ -31,7 +31,7 @@ LIST_QUERIES = {
     "first page": UserQuery(APP_ID),
     "withDeactivated": UserQuery(APP_ID, activity=Activity.ALL),
     "onlyDeactivated": UserQuery(APP_ID, activity=Activity.DEACTIVATED),
-    "searchKey (name|uid)": UserQuery(APP_ID, search=search("jos")),
+    "searchKey (name or uid)": UserQuery(APP_ID, search=search("jos")),
     "searchKey searchIn=name": UserQuery(APP_ID, search=search("zo"), search_uid=False),
     "searchKey searchIn=uid": UserQuery(APP_ID, search=search("user-12"), search_name=False),
     "role": UserQuery(APP_ID, roles=("admin",)),

@@ -437,6 +437,17 @@ def test_tags_filter_is_any_of(tagged_people: TestClient) -> None:
     ]
 
 
+def test_tags_filter_takes_at_most_100_values(tagged_people: TestClient) -> None:
+    cc = tagged_people
+    hundred = ",".join(["red", *[f"x{i}" for i in range(99)]])
+    assert uids(cc, f"tags={hundred}") == ["t3", "t1"]
+    assert uids(cc, f"searchKey=t&tags={hundred}") == ["t3", "t1"]  # 200 union branches
+    many = ",".join(f"x{i}" for i in range(600))  # would be 600 union branches
+    assert_bad_request(cc, f"tags={many}", "tags")
+    assert_bad_request(cc, f"searchKey=a&tags={many}", "tags")
+    assert_bad_request(cc, "roles=" + ",".join(f"r{i}" for i in range(101)), "roles")
+
+
 def test_tags_with_url_encoded_characters(cc: TestClient) -> None:
     make_user(cc, "a", "Ann", tags=["new york", "ü-tag"])
     make_user(cc, "b", "Bob", tags=["paris"])

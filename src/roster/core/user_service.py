@@ -19,6 +19,8 @@ from roster.store import role_rows, token_rows, user_listing, user_rows
 from roster.store.database import Conn, Database, UniqueViolation
 
 MAX_BULK_UIDS = 1000
+# Values one list filter may name (tags, roles); each tag becomes a branch of the page query.
+MAX_FILTER_VALUES = 100
 
 
 @dataclass(slots=True)
@@ -92,7 +94,7 @@ class UserService:
                 await _require_role(conn, app_id, role)
             await user_rows.update_user(conn, user.pk, patch.set, now)
             if patch.tags is not None:
-                await user_rows.replace_tags(conn, app_id, user.pk, patch.tags)
+                await user_rows.replace_tags(conn, user.pk, patch.tags)
             if checked.meta_entries is not None:
                 await user_rows.replace_meta_index(conn, app_id, user.pk, checked.meta_entries)
             return await _fetch(conn, app_id, uid, with_tags=True)
@@ -141,7 +143,7 @@ class UserService:
         self, query: UserQuery, *, page: int, per_page: int, count: bool, with_tags: bool
     ) -> UserPage:
         now = self._clock.now_ms()
-        series = (*query.fingerprint(), per_page)
+        series = (query, per_page)
         start = self._marks.start(series, page, per_page, now)
         async with self._db.reader() as conn:
             rows = await user_listing.list_users(

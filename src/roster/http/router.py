@@ -6,7 +6,6 @@ frameworks that decode first cannot route such ids.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 from urllib.parse import unquote
@@ -52,6 +51,3 @@ class Router(Generic[H]):
             if params is not None:
                 return route, params
         return None
-
-
-Handler = Callable[..., Awaitable[object]]

@@ -24,6 +24,8 @@ class Order(Enum):
 
 @dataclass(frozen=True, slots=True)
 class UserQuery:
+    """Frozen and hashable: equal queries name the same result set (page marks key on it)."""
+
     app_id: str
     activity: Activity = Activity.ACTIVE
     order: Order = Order.NAME
@@ -36,22 +38,6 @@ class UserQuery:
     tags: tuple[str, ...] = ()
     uids: tuple[str, ...] = ()
     include_bots: bool = True
-
-    def fingerprint(self) -> tuple[object, ...]:
-        """Identity of the result set, for page-boundary caching."""
-        return (
-            self.app_id,
-            self.activity,
-            self.order,
-            self.search,
-            self.search_name,
-            self.search_uid,
-            self.online,
-            self.roles,
-            self.tags,
-            self.uids,
-            self.include_bots,
-        )
 
 
 # A position in a list: the sort key of the last row seen.

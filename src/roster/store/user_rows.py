@@ -78,7 +78,7 @@ async def insert_user(
     )
     assert row is not None
     pk = int(row[0])
-    await replace_tags(conn, app_id, pk, new.tags)
+    await replace_tags(conn, pk, new.tags)
     await replace_meta_index(conn, app_id, pk, meta_entries)
     return pk
 
@@ -144,7 +144,7 @@ INSERT_TAG = (
 )
 
 
-async def replace_tags(conn: Conn, app_id: str, pk: int, tags: Sequence[str]) -> None:
+async def replace_tags(conn: Conn, pk: int, tags: Sequence[str]) -> None:
     await conn.execute("DELETE FROM user_tags WHERE user_pk = ?", (pk,))
     if tags:
         await conn.executemany(INSERT_TAG, [(tag, pos, pk) for pos, tag in enumerate(tags)])

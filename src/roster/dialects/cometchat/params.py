@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from roster.core.errors import FieldProblem, Rule, invalid
 from roster.core.folding import fold, prefix_upper_bound
-from roster.core.user_service import MAX_BULK_UIDS
+from roster.core.user_service import MAX_BULK_UIDS, MAX_FILTER_VALUES
 from roster.http.query import Query
 from roster.model.query import Activity, Order, UserQuery
 
@@ -98,6 +98,10 @@ def list_request(query: Query, app_id: str) -> ListRequest:
     single_role = query.text("role")
     if single_role:
         roles.append(single_role.lower())
+    tags = query.items("tags")
+    for name, values in (("roles", roles), ("tags", tags)):
+        if len(set(values)) > MAX_FILTER_VALUES:
+            raise invalid(FieldProblem(name, Rule.TOO_MANY, MAX_FILTER_VALUES))
     if query.boolean("onlyDeactivated"):
         activity = Activity.DEACTIVATED
     elif query.boolean("withDeactivated"):
@@ -113,7 +117,7 @@ def list_request(query: Query, app_id: str) -> ListRequest:
         search_uid=not search_in or "uid" in search_in,
         online=None if status is None else status == "available",
         roles=tuple(dict.fromkeys(roles)),
-        tags=tuple(dict.fromkeys(query.items("tags"))),
+        tags=tuple(dict.fromkeys(tags)),
     )
     return ListRequest(
         query=user_query,
