@@ -25,6 +25,7 @@ from click.testing import CliRunner, Result
 from roster.app import RosterApp
 from roster.cli import main
 from roster.settings import Settings
+from tests import contract
 from tests.conftest import PG_URL, ContractClient, pg_execute
 
 ROSTER = str(Path(sys.executable).parent / "roster")
@@ -411,7 +412,19 @@ def start_server(tmp_path: Path) -> Iterator[StartServer]:
 
 
 def get_users(server: Server, secret: str, **headers: str) -> httpx.Response:
-    return httpx.get(f"{server.url}/v3/users", headers={"apikey": secret, **headers}, timeout=10)
+    """GET /v3/users over a real socket, checked against the OpenAPI document like every reply."""
+    response = httpx.get(
+        f"{server.url}/v3/users", headers={"apikey": secret, **headers}, timeout=10
+    )
+    contract.validate("cometchat", "GET", "/v3/users", response.status_code, response.json())
+    return response
+
+
+def post_user(server: Server, secret: str, body: dict[str, str], header: str) -> httpx.Response:
+    """POST /v3/users over a real socket, with the key under a header name of any case."""
+    response = httpx.post(f"{server.url}/v3/users", json=body, headers={header: secret}, timeout=10)
+    contract.validate("cometchat", "POST", "/v3/users", response.status_code, response.json())
+    return response
 
 
 def printed_keys(output: str) -> dict[str, str]:
@@ -443,12 +456,7 @@ def test_first_start_prints_keys_once(start_server, tmp_path):
     denied = get_users(server, printed["auth"])
     assert denied.status_code == 403
     assert denied.json()["error"]["code"] == "AUTH_ERR_NO_ACCESS"
-    created = httpx.post(
-        f"{server.url}/v3/users",
-        json={"uid": "alice", "name": "Alice"},
-        headers={"apiKey": printed["auth"]},
-        timeout=10,
-    )
+    created = post_user(server, printed["auth"], {"uid": "alice", "name": "Alice"}, "apiKey")
     assert created.status_code == 200, created.text
     first_output = server.stop()
     assert first_output.count(printed["full"]) == 1
@@ -502,12 +510,7 @@ def test_serve_with_app_id_and_api_key_is_idempotent(start_server, tmp_path):
     mismatch = get_users(server, secret, appId="other")
     assert mismatch.status_code == 401
     assert mismatch.json()["error"]["code"] == "AUTH_ERR_INVALID_APPID"
-    made = httpx.post(
-        f"{server.url}/v3/users",
-        json={"uid": "bob", "name": "Bob"},
-        headers={"APIKEY": secret},
-        timeout=10,
-    )
+    made = post_user(server, secret, {"uid": "bob", "name": "Bob"}, "APIKEY")
     assert made.status_code == 200, made.text
     server.stop()
 
