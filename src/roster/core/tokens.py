@@ -11,5 +11,15 @@ def cometchat_auth_token(uid: str, created_at_s: int) -> str:
     return f"{uid}_{created_at_s:010d}{secrets.token_hex(15)}"
 
 
+def sendbird_session_token() -> str:
+    """120 URL-safe characters: inside the 119-168 Sendbird documents for session tokens."""
+    return secrets.token_urlsafe(90)
+
+
+def sendbird_access_token() -> str:
+    """40 hex characters, the shape of Sendbird's legacy access tokens."""
+    return secrets.token_hex(20)
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

@@ -8,11 +8,24 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import msgspec
+
 from roster.core.clock import Clock
-from roster.core.errors import ErrorKind, RosterError
+from roster.core.errors import ErrorKind, FieldProblem, RosterError, Rule, invalid
 from roster.core.page_marks import PageMarks
-from roster.core.tokens import cometchat_auth_token, token_hash
-from roster.core.user_rules import UserRules, check_new_user, check_patch, check_uid
+from roster.core.tokens import (
+    cometchat_auth_token,
+    sendbird_access_token,
+    sendbird_session_token,
+    token_hash,
+)
+from roster.core.user_rules import (
+    MAX_TIME_MS,
+    UserRules,
+    check_new_user,
+    check_patch,
+    check_uid,
+)
 from roster.model.query import UserQuery
 from roster.model.users import User
 from roster.store import role_rows, token_rows, user_listing, user_rows
@@ -32,8 +45,14 @@ class UserPage:
 
 @dataclass(slots=True)
 class Created:
+    """A user with the tokens the same call issued (shown once: only hashes are stored)."""
+
     user: User
-    auth_token: str | None
+    auth_token: str | None = None
+    access_token: str | None = None
+
+
+SESSION_TOKEN_DAYS_MS = 7 * 24 * 3600 * 1000
 
 
 class UserService:
@@ -43,11 +62,19 @@ class UserService:
         self._marks = marks
 
     async def create_user(
-        self, app_id: str, raw: Mapping[str, object], rules: UserRules, *, with_auth_token: bool
+        self,
+        app_id: str,
+        raw: Mapping[str, object],
+        rules: UserRules,
+        *,
+        with_auth_token: bool = False,
+        issue_access_token: bool = False,
+        is_bot: bool = False,
     ) -> Created:
         checked = check_new_user(raw, rules)
+        checked.user.is_bot = is_bot
         now = self._clock.now_ms()
-        token = None
+        auth_token = access_token = None
         async with self._db.transaction() as conn:
             await _require_role(conn, app_id, checked.user.role)
             try:
@@ -57,19 +84,29 @@ class UserService:
             except UniqueViolation:
                 raise RosterError(ErrorKind.USER_EXISTS, subject=checked.user.uid) from None
             if with_auth_token:
-                token = cometchat_auth_token(checked.user.uid, now // 1000)
-                await token_rows.insert_token(conn, app_id, pk, token_hash(token), "cometchat", now)
+                auth_token = cometchat_auth_token(checked.user.uid, now // 1000)
+                await token_rows.insert_token(
+                    conn, app_id, pk, token_hash(auth_token), "cometchat", now
+                )
+            if issue_access_token:
+                access_token = await _new_access_token(conn, app_id, pk, now)
             user = await _fetch(conn, app_id, checked.user.uid, with_tags=True)
-        return Created(user, token)
+        return Created(user, auth_token, access_token)
 
     async def get_user(
-        self, app_id: str, uid: str, rules: UserRules, *, with_tags: bool = True
+        self,
+        app_id: str,
+        uid: str,
+        rules: UserRules,
+        *,
+        with_tags: bool = True,
+        include_deactivated: bool = False,
     ) -> User:
-        """An active user; a deactivated one is not found, as both vendors answer."""
+        """A user; a deactivated one only when the dialect shows deactivated users."""
         async with self._db.reader() as conn:
             user = await _fetch(conn, app_id, rules.uid.normalize(uid), with_tags=with_tags)
-        if not user.active:
-            raise RosterError(ErrorKind.USER_NOT_FOUND, subject=uid)
+        if not user.active and not include_deactivated:
+            raise RosterError(ErrorKind.USER_DEACTIVATED, subject=uid)
         return user
 
     async def update_user(
@@ -80,24 +117,35 @@ class UserService:
         unset: object,
         rules: UserRules,
         unsettable: Mapping[str, str],
-    ) -> User:
+        *,
+        issue_access_token: bool = False,
+    ) -> Created:
+        """Apply a partial update. A deactivated user can only be reactivated."""
         checked = check_patch(raw, unset, rules, unsettable)
         patch = checked.patch
         now = self._clock.now_ms()
         uid = rules.uid.normalize(uid)
+        access_token = None
         async with self._db.transaction() as conn:
             user = await _fetch(conn, app_id, uid, with_tags=False)
-            if not user.active:
-                raise RosterError(ErrorKind.USER_NOT_FOUND, subject=uid)
+            if not user.active and patch.active is not True:
+                raise RosterError(ErrorKind.USER_DEACTIVATED, subject=uid)
             role = patch.set.get("role")
             if isinstance(role, str):
                 await _require_role(conn, app_id, role)
+            if patch.extra is not None:
+                patch.set["extra"] = _merged_extra(user.extra, patch.extra)
             await user_rows.update_user(conn, user.pk, patch.set, now)
             if patch.tags is not None:
                 await user_rows.replace_tags(conn, user.pk, patch.tags)
             if checked.meta_entries is not None:
-                await user_rows.replace_meta_index(conn, app_id, user.pk, checked.meta_entries)
-            return await _fetch(conn, app_id, uid, with_tags=True)
+                await user_rows.replace_meta_index(conn, user.pk, checked.meta_entries)
+            if patch.active is not None and patch.active != user.active:
+                await user_rows.set_deactivated(conn, [user.pk], not patch.active, now)
+            if issue_access_token:
+                access_token = await _new_access_token(conn, app_id, user.pk, now)
+            user = await _fetch(conn, app_id, uid, with_tags=True)
+        return Created(user, access_token=access_token)
 
     async def delete_user(
         self, app_id: str, uid: str, rules: UserRules, *, permanent: bool
@@ -110,10 +158,35 @@ class UserService:
             if permanent:
                 await user_rows.delete_user(conn, user.pk)
             elif not user.active:
-                raise RosterError(ErrorKind.USER_NOT_FOUND, subject=uid)
+                raise RosterError(ErrorKind.USER_DEACTIVATED, subject=uid)
             else:
                 await user_rows.set_deactivated(conn, [user.pk], True, now)
         return user
+
+    async def issue_session_token(
+        self, app_id: str, uid: str, rules: UserRules, expires_at: int | None
+    ) -> tuple[str, int]:
+        """A session token and its expiry (ms); default lifetime 7 days. Only its hash is kept."""
+        now = self._clock.now_ms()
+        expiry = now + SESSION_TOKEN_DAYS_MS if expires_at is None else expires_at
+        if expiry <= now:
+            raise invalid(FieldProblem("expires_at", Rule.TOO_SMALL, now))
+        if expiry > MAX_TIME_MS:
+            raise invalid(FieldProblem("expires_at", Rule.TOO_LARGE, MAX_TIME_MS))
+        token = sendbird_session_token()
+        async with self._db.transaction() as conn:
+            user = await _fetch(conn, app_id, rules.uid.normalize(uid), with_tags=False)
+            if not user.active:
+                raise RosterError(ErrorKind.USER_DEACTIVATED, subject=uid)
+            await token_rows.insert_token(
+                conn, app_id, user.pk, token_hash(token), "sb_session", now, expiry
+            )
+        return token, expiry
+
+    async def revoke_session_tokens(self, app_id: str, uid: str, rules: UserRules) -> None:
+        async with self._db.transaction() as conn:
+            user = await _fetch(conn, app_id, rules.uid.normalize(uid), with_tags=False)
+            await token_rows.delete_tokens(conn, user.pk, "sb_session")
 
     async def set_active(
         self, app_id: str, uids: Sequence[str], rules: UserRules, *, active: bool
@@ -160,6 +233,24 @@ class UserService:
                     user.tags = tags[user.pk]
             total = await user_listing.count_users(conn, query) if count else None
         return UserPage(users, has_more, total)
+
+
+async def _new_access_token(conn: Conn, app_id: str, pk: int, now: int) -> str:
+    """Replace the user's access token (at most one lives) and return the new one."""
+    token = sendbird_access_token()
+    await token_rows.delete_tokens(conn, pk, "sb_access")
+    await token_rows.insert_token(conn, app_id, pk, token_hash(token), "sb_access", now)
+    return token
+
+
+def _merged_extra(stored: str | None, changes: Mapping[str, object]) -> str | None:
+    merged = msgspec.json.decode(stored) if stored else {}
+    for name, value in changes.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    return msgspec.json.encode(merged).decode() if merged else None
 
 
 async def _require_role(conn: Conn, app_id: str, role: str) -> None:

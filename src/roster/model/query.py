@@ -38,6 +38,9 @@ class UserQuery:
     tags: tuple[str, ...] = ()
     uids: tuple[str, ...] = ()
     include_bots: bool = True
+    name_exact: str | None = None  # a folded name the whole name must equal
+    # (metadata key, accepted values): users whose value for the key is any of them
+    metadata: tuple[str, tuple[str, ...]] | None = None
 
 
 # A position in a list: the sort key of the last row seen.

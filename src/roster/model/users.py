@@ -23,6 +23,8 @@ class User:
     updated_at: int | None
     deactivated_at: int | None
     last_active_at: int | None
+    has_ever_logged_in: bool = False
+    extra: str | None = None  # JSON object of fields only one vendor has
     tags: list[str] | None = None
 
     @property
@@ -43,6 +45,7 @@ class NewUser:
     role: str = "default"
     tags: list[str] = field(default_factory=list)
     is_bot: bool = False
+    extra: str | None = None
 
 
 @dataclass(slots=True)
@@ -51,9 +54,8 @@ class UserPatch:
 
     set: dict[str, object] = field(default_factory=dict)
     tags: list[str] | None = None
-
-    def is_empty(self) -> bool:
-        return not self.set and self.tags is None
+    extra: dict[str, object] | None = None  # vendor-only fields to merge (None clears one)
+    active: bool | None = None  # deactivate (False) or reactivate (True)
 
 
 @dataclass(frozen=True, slots=True)

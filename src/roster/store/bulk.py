@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from roster.model.users import NewUser
 from roster.store.database import Conn
-from roster.store.user_rows import INSERT_TAG
+from roster.store.user_rows import INSERT_META, INSERT_TAG
 
 
 async def insert_users(
@@ -17,8 +17,10 @@ async def insert_users(
     *,
     deactivated: Sequence[bool] | None = None,
     online: Sequence[bool] | None = None,
+    bots: Sequence[bool] | None = None,
+    meta: Sequence[Sequence[tuple[str, str]]] | None = None,
 ) -> None:
-    """Insert validated users (with their (uid_key, name_key)) and their tags, in one go."""
+    """Insert validated users (with their (uid_key, name_key)), their tags and metadata index."""
     rows = []
     for index, (user, (uid_key, name_key)) in enumerate(users):
         off = bool(deactivated and deactivated[index])
@@ -34,7 +36,7 @@ async def insert_users(
                 user.metadata,
                 user.status_message,
                 user.role,
-                int(user.is_bot),
+                int(user.is_bot or bool(bots and bots[index])),
                 int(bool(online and online[index])),
                 0 if off else 1,
                 now if off else None,
@@ -48,16 +50,24 @@ async def insert_users(
         rows,
     )
     tagged = [user for user, _keys in users if user.tags]
-    if not tagged:
+    described = [(users[i][0].uid, entries) for i, entries in enumerate(meta or []) if entries]
+    if not tagged and not described:
         return
-    clause, args = conn.in_list("uid", [u.uid for u in tagged])
+    wanted = [u.uid for u in tagged] + [uid for uid, _entries in described]
+    clause, args = conn.in_list("uid", wanted)
     pks = dict(
         (uid, pk)
         for pk, uid in await conn.fetch(
             f"SELECT pk, uid FROM users WHERE app_id = ? AND {clause}", (app_id, *args)
         )
     )
-    await conn.executemany(
-        INSERT_TAG,
-        [(tag, pos, pks[u.uid]) for u in tagged for pos, tag in enumerate(u.tags)],
-    )
+    if tagged:
+        await conn.executemany(
+            INSERT_TAG,
+            [(tag, pos, pks[u.uid]) for u in tagged for pos, tag in enumerate(u.tags)],
+        )
+    if described:
+        await conn.executemany(
+            INSERT_META,
+            [(key, value, pks[uid]) for uid, entries in described for key, value in entries],
+        )

@@ -19,3 +19,9 @@ async def insert_token(
         " VALUES (?, ?, ?, ?, ?, ?)",
         (token_hash, app_id, user_pk, kind, created_at, expires_at),
     )
+
+
+async def delete_tokens(conn: Conn, user_pk: int, kind: str) -> int:
+    return await conn.execute(
+        "DELETE FROM auth_tokens WHERE user_pk = ? AND kind = ?", (user_pk, kind)
+    )

@@ -3,10 +3,10 @@
 A `UserQuery` becomes parameterised SQL whose order is unique (it ends in uid), so "rows after
 this key" is exact whatever was inserted or deleted meanwhile.
 
-Filters that mean "any of" (a search on name OR uid, several tags) cannot walk one index in
-order. Each alternative becomes a branch that walks its own index in list order and stops
-after one page; the page is then the first rows of the union of those short branches. So a
-page costs O(page x branches), never O(matching users), on both engines.
+Filters that mean "any of" (a search on name OR uid, several tags, several metadata values)
+cannot walk one index in order. Each alternative becomes a branch that walks its own index in
+list order and stops after one page; the page is then the first rows of the union of those
+short branches. So a page costs O(page x branches), never O(matching users), on both engines.
 """
 
 from __future__ import annotations
@@ -18,9 +18,12 @@ from typing import Any
 from roster.model.query import Activity, Order, SortKey, UserQuery
 from roster.model.users import User
 from roster.store.database import Conn
-from roster.store.user_rows import USER_COLUMNS, to_user
+from roster.store.user_rows import USER_COLUMN_COUNT, USER_COLUMNS, to_user
 
 _ORDER = {Order.NAME: ("name_key", "uid"), Order.UID: ("uid",)}
+# The search column whose order differs from the list's order: a range on it cannot be walked
+# in list order (a uid prefix in a name-ordered list, a name prefix in a uid-ordered list).
+_CROSS_COLUMN = {Order.NAME: "u.uid_key", Order.UID: "u.name_key"}
 
 
 @dataclass(slots=True)
@@ -36,6 +39,55 @@ class _Sql:
         return " AND ".join(self.where)
 
 
+@dataclass(frozen=True, slots=True)
+class _Side:
+    """A side table whose index can drive a branch: one tag, or one metadata value.
+
+    Its rows copy the user's uid and activity (and, for tags, the name key), so the index
+    serves the filter, the activity and the list order at once.
+    """
+
+    table: str
+    alias: str
+    match: str
+    args: tuple[str, ...]
+    orders: frozenset[Order]  # list orders the side index is sorted in
+
+    def exists(self) -> str:
+        return (
+            f"EXISTS (SELECT 1 FROM {self.table} {self.alias}"
+            f" WHERE {self.alias}.user_pk = u.pk AND {self.match})"
+        )
+
+
+def _tag_sides(q: UserQuery) -> list[_Side]:
+    return [_Side("user_tags", "t", "t.tag = ?", (tag,), frozenset({Order.NAME})) for tag in q.tags]
+
+
+def _meta_sides(q: UserQuery) -> list[_Side]:
+    if q.metadata is None:
+        return []
+    key, values = q.metadata
+    return [
+        _Side("user_meta", "m", "m.key = ? AND m.value = ?", (key, v), frozenset({Order.UID}))
+        for v in values
+    ]
+
+
+def _sides(q: UserQuery) -> list[_Side | None]:
+    """The alternatives that drive branches: the tags if any, else the metadata values.
+
+    With both, the metadata values become a plain condition (see `_common`).
+    """
+    return [*(_tag_sides(q) or _meta_sides(q))] or [None]
+
+
+def _any_of(sides: list[_Side], sql: _Sql) -> None:
+    sql.where.append("(" + " OR ".join(side.exists() for side in sides) + ")")
+    for side in sides:
+        sql.args.extend(side.args)
+
+
 def _common(conn: Conn, q: UserQuery, sql: _Sql) -> None:
     """Conditions on the users row that every branch shares."""
     sql.add("u.app_id = ?", q.app_id)
@@ -49,6 +101,10 @@ def _common(conn: Conn, q: UserQuery, sql: _Sql) -> None:
         sql.add(clause, *args)
     if not q.include_bots:
         sql.add("u.is_bot = 0")
+    if q.name_exact is not None:
+        sql.add("u.name_key = ?", q.name_exact)
+    if q.tags and q.metadata is not None:
+        _any_of(_meta_sides(q), sql)
 
 
 def _activity(table: str, q: UserQuery, sql: _Sql) -> None:
@@ -84,80 +140,88 @@ def _after(sql: _Sql, table: str, order: Order, after: SortKey | None) -> None:
         sql.add(f"({', '.join(columns)}) > ({', '.join('?' * len(columns))})", *after)
 
 
+def _cross_index(q: UserQuery, small: bool | None) -> str | None:
+    """The index that pins a cross-order search: its range (few rows) or the order (many)."""
+    if small is None:
+        return None
+    every = q.activity is Activity.ALL
+    if q.order is Order.NAME:
+        if small:
+            return "users_by_uid_key"
+        return "users_by_name_all" if every else "users_by_name"
+    if small:
+        return "users_by_name_all" if every else "users_by_name"
+    return "users_uid" if every else "users_by_uid_active"
+
+
 def _branch(
     conn: Conn,
     q: UserQuery,
     after: SortKey | None,
     search: tuple[str, str, str | None] | None,
-    tag: str | None,
+    side: _Side | None,
     select: str,
-    uid_range_small: bool | None,
+    cross_small: bool | None,
 ) -> tuple[str, list[Any]]:
-    """One ordered walk: through the tag index when filtering by a tag, else the users indexes.
+    """One ordered walk: through a side index (tag, metadata value), else the users indexes.
 
-    The exception: a tag together with a uid prefix that matches few users is cheaper read from
-    the uid range (then sorted) with a membership check than by walking the whole tag.
+    The exception: a side filter together with a cross-order search that matches few users is
+    cheaper read from the search range (then sorted) with a membership check.
     """
     sql = _Sql()
-    uid_search = search is not None and search[0] == "u.uid_key"
-    if tag is not None and not (uid_search and uid_range_small):
-        # Order, keyset and activity on the tag row's copies, so its index serves them.
-        source = "user_tags t JOIN users u ON u.pk = t.user_pk"
-        sql.add("t.app_id = ? AND t.tag = ?", q.app_id, tag)
-        _activity("t", q, sql)
-        _after(sql, "t", q.order, after)
-        order_table = "t"
+    cross = search is not None and search[0] == _CROSS_COLUMN[q.order]
+    if side is not None and not (cross and cross_small):
+        a = side.alias
+        source = f"{side.table} {a} JOIN users u ON u.pk = {a}.user_pk"
+        sql.add(f"{a}.app_id = ? AND {side.match}", q.app_id, *side.args)
+        _activity(a, q, sql)
+        order_table = a if q.order in side.orders else "u"
+        _after(sql, order_table, q.order, after)
     else:
-        hint = conn.index_hint(_uid_search_index(q, uid_range_small) if uid_search else None)
+        hint = conn.index_hint(_cross_index(q, cross_small) if cross else None)
         source = f"users u {hint}".rstrip()
-        if tag is not None:
-            sql.add("EXISTS (SELECT 1 FROM user_tags t WHERE t.user_pk = u.pk AND t.tag = ?)", tag)
-            tag = None
+        if side is not None:
+            sql.add(side.exists(), *side.args)
+            side = None
         _activity("u", q, sql)
         _after(sql, "u", q.order, after)
         order_table = "u"
     _common(conn, q, sql)
     if search is not None:
         column, low, high = search
-        if tag is not None and column == "u.name_key":
+        if side is not None and side.alias == "t" and column == "u.name_key":
             column = "t.name_key"  # a range on the tag index itself
         _range(sql, column, low, high)
     order_by = ", ".join(f"{order_table}.{c}" for c in _ORDER[q.order])
     return f"SELECT {select} FROM {source} WHERE {sql.text()} ORDER BY {order_by}", sql.args
 
 
-# A uid prefix search cannot walk the name order: either read every uid in the prefix's range
-# and sort them (cheap while they are few), or walk the name order and filter (cheap once they
-# are many, because matches are then dense). A capped count of the range picks one.
-UID_RANGE_SMALL = 5000
+# A cross-order search either reads every row in the search's key range and sorts them (cheap
+# while they are few) or walks the list order and filters (cheap once they are many, because
+# matches are then dense). A capped count of the range picks one.
+CROSS_RANGE_SMALL = 5000
 
 
-def _uid_search_index(q: UserQuery, small: bool | None) -> str | None:
-    if small is None:
+async def _cross_range_small(conn: Conn, q: UserQuery) -> bool | None:
+    ranges = [r for r in _search_ranges(q) if r[0] == _CROSS_COLUMN[q.order]]
+    if not ranges:
         return None
-    if small:
-        return "users_by_uid_key"
-    return "users_by_name_all" if q.activity is Activity.ALL else "users_by_name"
-
-
-async def _uid_range_small(conn: Conn, q: UserQuery) -> bool | None:
-    if q.search is None or not q.search_uid:
-        return None
+    column, low, high = ranges[0]
     sql = _Sql()
     sql.add("u.app_id = ?", q.app_id)
-    _range(sql, "u.uid_key", *q.search)
+    _range(sql, column, low, high)
     row = await conn.fetchone(
         f"SELECT COUNT(*) FROM (SELECT 1 FROM users u WHERE {sql.text()} LIMIT ?) s",
-        [*sql.args, UID_RANGE_SMALL],
+        [*sql.args, CROSS_RANGE_SMALL],
     )
-    return row is not None and int(row[0]) < UID_RANGE_SMALL
+    return row is not None and int(row[0]) < CROSS_RANGE_SMALL
 
 
 async def page_query(
     conn: Conn, q: UserQuery, after: SortKey | None, limit: int, offset: int = 0
 ) -> tuple[str, list[Any]]:
     """The page query's text and arguments; tests and benchmarks EXPLAIN exactly this."""
-    return page_sql(conn, q, after, limit, offset, await _uid_range_small(conn, q))
+    return page_sql(conn, q, after, limit, offset, await _cross_range_small(conn, q))
 
 
 def page_sql(
@@ -166,24 +230,23 @@ def page_sql(
     after: SortKey | None,
     limit: int,
     offset: int = 0,
-    uid_range_small: bool | None = None,
+    cross_small: bool | None = None,
 ) -> tuple[str, list[Any]]:
     searches: list[tuple[str, str, str | None] | None] = list(_search_ranges(q)) or [None]
-    tags: list[str | None] = list(q.tags) or [None]
-    branches = list(product(searches, tags))
+    branches = list(product(searches, _sides(q)))
     tail = " LIMIT ?" + (" OFFSET ?" if offset else "")
     tail_args = [limit, offset] if offset else [limit]
     columns = f"{USER_COLUMNS}, u.name_key"
     if len(branches) == 1:
-        search, tag = branches[0]
-        sql, args = _branch(conn, q, after, search, tag, columns, uid_range_small)
+        search, side = branches[0]
+        sql, args = _branch(conn, q, after, search, side, columns, cross_small)
         return sql + tail, [*args, *tail_args]
     # Each branch returns whole rows, so the union needs no join back to users: a join there
     # is where PostgreSQL picks a hash join over every user (the trap in ARCHITECTURE.md).
     parts: list[str] = []
     args = []
-    for search, tag in branches:
-        branch_sql, branch_args = _branch(conn, q, after, search, tag, columns, uid_range_small)
+    for search, side in branches:
+        branch_sql, branch_args = _branch(conn, q, after, search, side, columns, cross_small)
         parts.append(f"SELECT * FROM ({branch_sql} LIMIT ?) b{len(parts)}")
         args.extend([*branch_args, limit + offset])
     order_by = ", ".join(_ORDER[q.order])
@@ -204,7 +267,7 @@ async def list_users(
     result = []
     for row in rows:
         user = to_user(row)
-        result.append((user, sort_key(q.order, row[14], user)))
+        result.append((user, sort_key(q.order, row[USER_COLUMN_COUNT], user)))
     return result
 
 
@@ -222,11 +285,8 @@ async def count_users(conn: Conn, q: UserQuery) -> int:
             sql.args.extend(part.args)
         sql.where.append("(" + " OR ".join(alternatives) + ")")
     if q.tags:
-        clause, args = conn.in_list("t.tag", q.tags)
-        sql.add(
-            f"u.pk IN (SELECT t.user_pk FROM user_tags t WHERE t.app_id = ? AND {clause})",
-            q.app_id,
-            *args,
-        )
+        _any_of(_tag_sides(q), sql)
+    elif q.metadata is not None:
+        _any_of(_meta_sides(q), sql)
     row = await conn.fetchone(f"SELECT COUNT(*) FROM users u WHERE {sql.text()}", sql.args)
     return int(row[0]) if row else 0

@@ -9,8 +9,10 @@ from roster.store.database import Conn, Row
 
 USER_COLUMNS = (
     "u.pk, u.uid, u.name, u.avatar, u.link, u.metadata, u.status_message, u.role, u.online,"
-    " u.is_bot, u.created_at, u.updated_at, u.deactivated_at, u.last_active_at"
+    " u.is_bot, u.created_at, u.updated_at, u.deactivated_at, u.last_active_at,"
+    " u.has_ever_logged_in, u.extra"
 )
+USER_COLUMN_COUNT = 16
 
 # Columns a patch may set; anything else is a programming error, not user input.
 PATCHABLE = frozenset(
@@ -24,6 +26,7 @@ PATCHABLE = frozenset(
         "role",
         "online",
         "last_active_at",
+        "extra",
     }
 )
 
@@ -44,6 +47,8 @@ def to_user(row: Row) -> User:
         updated_at=row[11],
         deactivated_at=row[12],
         last_active_at=row[13],
+        has_ever_logged_in=bool(row[14]),
+        extra=row[15],
     )
 
 
@@ -59,8 +64,8 @@ async def insert_user(
     uid_key, name_key = keys
     row = await conn.fetchone(
         "INSERT INTO users (app_id, uid, uid_key, name, name_key, avatar, link, metadata,"
-        " status_message, role, is_bot, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING pk",
+        " status_message, role, is_bot, created_at, extra)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING pk",
         (
             app_id,
             new.uid,
@@ -74,12 +79,13 @@ async def insert_user(
             new.role,
             int(new.is_bot),
             now,
+            new.extra,
         ),
     )
     assert row is not None
     pk = int(row[0])
     await replace_tags(conn, pk, new.tags)
-    await replace_meta_index(conn, app_id, pk, meta_entries)
+    await replace_meta_index(conn, pk, meta_entries)
     return pk
 
 
@@ -130,6 +136,7 @@ async def set_deactivated(conn: Conn, pks: Sequence[int], deactivated: bool, now
     )
     clause, args = conn.in_list("user_pk", pks)
     await conn.execute(f"UPDATE user_tags SET active = ? WHERE {clause}", (active, *args))
+    await conn.execute(f"UPDATE user_meta SET active = ? WHERE {clause}", (active, *args))
 
 
 async def delete_user(conn: Conn, pk: int) -> None:
@@ -150,15 +157,17 @@ async def replace_tags(conn: Conn, pk: int, tags: Sequence[str]) -> None:
         await conn.executemany(INSERT_TAG, [(tag, pos, pk) for pos, tag in enumerate(tags)])
 
 
-async def replace_meta_index(
-    conn: Conn, app_id: str, pk: int, entries: Sequence[tuple[str, str]]
-) -> None:
+# Each metadata index row copies its user's uid and activity (see the schema).
+INSERT_META = (
+    "INSERT INTO user_meta (user_pk, app_id, key, value, active, uid)"
+    " SELECT pk, app_id, ?, ?, active, uid FROM users WHERE pk = ?"
+)
+
+
+async def replace_meta_index(conn: Conn, pk: int, entries: Sequence[tuple[str, str]]) -> None:
     await conn.execute("DELETE FROM user_meta WHERE user_pk = ?", (pk,))
     if entries:
-        await conn.executemany(
-            "INSERT INTO user_meta (user_pk, app_id, key, value) VALUES (?, ?, ?, ?)",
-            [(pk, app_id, key, value) for key, value in entries],
-        )
+        await conn.executemany(INSERT_META, [(key, value, pk) for key, value in entries])
 
 
 async def tags_of(conn: Conn, pks: Sequence[int]) -> dict[int, list[str]]:

@@ -15,6 +15,12 @@ STATUS_AND_CODE: dict[ErrorKind, tuple[int, str]] = {
     ErrorKind.QUOTA_EXCEEDED: (400, "ERR_BAD_REQUEST"),
     ErrorKind.INVALID_USER_ID: (400, "ERR_INVALID_UID"),
     ErrorKind.USER_NOT_FOUND: (404, "ERR_UID_NOT_FOUND"),
+    ErrorKind.USER_DEACTIVATED: (404, "ERR_UID_NOT_FOUND"),  # CometChat hides deactivated users
+    ErrorKind.BOT_NOT_FOUND: (404, "ERR_UID_NOT_FOUND"),
+    ErrorKind.METADATA_NOT_FOUND: (400, "ERR_BAD_REQUEST"),
+    ErrorKind.METADATA_EXISTS: (400, "ERR_BAD_REQUEST"),
+    ErrorKind.PAGE_TOKEN_INVALID: (400, "ERR_BAD_REQUEST"),
+    ErrorKind.PAGE_TOKEN_EXPIRED: (400, "ERR_BAD_REQUEST"),
     ErrorKind.USER_EXISTS: (409, "ERR_UID_ALREADY_EXISTS"),
     ErrorKind.ROLE_NOT_FOUND: (404, "ERR_ROLE_NOT_FOUND"),
     ErrorKind.ROLE_EXISTS: (409, "ERR_ROLE_ALREADY_EXISTS"),
@@ -47,6 +53,14 @@ def _message(kind: ErrorKind, subject: str | None) -> str:
             f"The UID {s} does not exist, please make sure you have created a user with UID {s}."
         ),
         ErrorKind.USER_EXISTS: f"The UID {s} already exists, please use a different UID.",
+        ErrorKind.USER_DEACTIVATED: (
+            f"The UID {s} does not exist, please make sure you have created a user with UID {s}."
+        ),
+        ErrorKind.BOT_NOT_FOUND: f"The bot {s} does not exist.",
+        ErrorKind.METADATA_NOT_FOUND: f"The metadata key {s} does not exist.",
+        ErrorKind.METADATA_EXISTS: f"The metadata key {s} already exists.",
+        ErrorKind.PAGE_TOKEN_INVALID: "The page token is not valid for this request.",
+        ErrorKind.PAGE_TOKEN_EXPIRED: "The page token has expired.",
         ErrorKind.ROLE_NOT_FOUND: f"The role {s} does not exist.",
         ErrorKind.ROLE_EXISTS: f"The role {s} already exists.",
         ErrorKind.ROLE_PROTECTED: f"The role {s} is built in and cannot be deleted.",

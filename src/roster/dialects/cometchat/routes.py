@@ -129,7 +129,7 @@ async def get_user(call: Call) -> Response:
 
 async def update_user(call: Call) -> Response:
     body = await call.body()
-    user = await call.services.users.update_user(
+    updated = await call.services.users.update_user(
         call.app_id,
         call.params["uid"],
         params.user_fields(body, with_uid=False),
@@ -137,7 +137,7 @@ async def update_user(call: Call) -> Response:
         RULES,
         params.UNSETTABLE,
     )
-    return ok(render.user(user))
+    return ok(render.user(updated.user))
 
 
 async def delete_user(call: Call) -> Response:

@@ -54,6 +54,7 @@ CREATE TABLE users (
 CREATE UNIQUE INDEX users_uid ON users(app_id, uid);
 CREATE INDEX users_by_name ON users(app_id, active, name_key, uid);
 CREATE INDEX users_by_name_all ON users(app_id, name_key, uid);
+CREATE INDEX users_by_uid_active ON users(app_id, active, uid);
 CREATE INDEX users_by_uid_key ON users(app_id, uid_key);
 CREATE INDEX users_by_role ON users(app_id, active, role, name_key, uid);
 CREATE INDEX users_by_online ON users(app_id, active, online, name_key, uid);
@@ -72,14 +73,17 @@ CREATE TABLE user_tags (
 );
 CREATE INDEX user_tags_by_tag ON user_tags(app_id, tag, active, name_key, uid, user_pk);
 
+-- Top-level metadata items as text, for metadata filters ordered by uid (copies kept in sync).
 CREATE TABLE user_meta (
     user_pk  INTEGER NOT NULL REFERENCES users(pk) ON DELETE CASCADE,
     app_id   TEXT NOT NULL,
     key      TEXT NOT NULL,
     value    TEXT NOT NULL,
+    active   INTEGER NOT NULL,
+    uid      TEXT NOT NULL,
     PRIMARY KEY (user_pk, key)
 );
-CREATE INDEX user_meta_by_value ON user_meta(app_id, key, value, user_pk);
+CREATE INDEX user_meta_by_value ON user_meta(app_id, key, value, active, uid, user_pk);
 
 CREATE TABLE auth_tokens (
     token_hash  TEXT PRIMARY KEY,
@@ -94,3 +98,16 @@ CREATE TABLE auth_tokens (
     app_info    TEXT
 );
 CREATE INDEX auth_tokens_by_user ON auth_tokens(user_pk, created_at);
+
+-- Bot settings; the bot itself is a users row with is_bot = 1.
+CREATE TABLE bots (
+    user_pk                        INTEGER PRIMARY KEY REFERENCES users(pk) ON DELETE CASCADE,
+    app_id                         TEXT NOT NULL,
+    bot_type                       TEXT NOT NULL,
+    callback_url                   TEXT NOT NULL,
+    is_privacy_mode                INTEGER NOT NULL,
+    enable_mark_as_read            INTEGER NOT NULL,
+    show_member                    INTEGER NOT NULL,
+    channel_invitation_preference  INTEGER NOT NULL,
+    created_at                     INTEGER NOT NULL
+);
