@@ -13,7 +13,11 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-_PREFIXES = {"cometchat": ("/cometchat/v3.0", "/cometchat/v3", "/v3.0", "/v3")}
+# What precedes the document's path templates on the wire, per dialect ("" = the bare root).
+_PREFIXES = {
+    "cometchat": ("/cometchat/v3.0", "/cometchat/v3", "/v3.0", "/v3"),
+    "sendbird": ("/sendbird", ""),
+}
 
 
 @cache
@@ -46,6 +50,7 @@ def _resolve(dialect: str, ref: str) -> Any:
 
 
 def operation_template(dialect: str, path: str) -> str | None:
+    """The document's template for a raw (still percent-encoded) request path."""
     for prefix in _PREFIXES[dialect]:
         if path == prefix or path.startswith(prefix + "/"):
             rest = path[len(prefix) :] or "/"

@@ -12,12 +12,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from roster.core.bot_service import BotService
 from roster.core.clock import Clock, SystemClock
+from roster.core.metadata_service import MetadataService
 from roster.core.page_marks import PageMarks
 from roster.core.role_service import RoleService
+from roster.core.services import Services
 from roster.core.tenancy import Tenancy
 from roster.core.user_service import UserService
-from roster.dialects.cometchat.routes import CometChat, Services, not_found
+from roster.dialects.cometchat.routes import cometchat
+from roster.dialects.sendbird.routes import sendbird
+from roster.http.dialect import Dialect
 from roster.settings import Settings
 from roster.store.database import Database
 
@@ -47,7 +52,8 @@ class RosterApp:
         self.clock = clock or SystemClock()
         self.db: Database | None = None
         self.tenancy: Tenancy | None = None
-        self._cometchat: CometChat | None = None
+        self._cometchat: Dialect | None = None
+        self._sendbird: Dialect | None = None
         self._docs: dict[str, bytes] = {}
         self._starting = asyncio.Lock()
 
@@ -67,9 +73,12 @@ class RosterApp:
         services = Services(
             users=UserService(db, self.clock, marks),
             roles=RoleService(db, self.clock),
+            metadata=MetadataService(db, self.clock),
+            bots=BotService(db, self.clock),
             tenancy=self.tenancy,
         )
-        self._cometchat = CometChat(services)
+        self._cometchat = cometchat(services)
+        self._sendbird = sendbird(services)
 
     async def stop(self) -> None:
         if self.db is not None:
@@ -90,18 +99,26 @@ class RosterApp:
     async def _dispatch(self, request: Request, scope: Scope) -> Response:
         raw = scope.get("raw_path") or scope["path"].encode()
         path = raw.decode("latin-1").split("?", 1)[0]
-        assert self._cometchat is not None
-        if path == "/cometchat/openapi.json":
-            return self._doc("cometchat")
+        comet, bird = self._cometchat, self._sendbird
+        assert comet is not None and bird is not None
+        if path in ("/cometchat/openapi.json", "/sendbird/openapi.json"):
+            return self._doc(path.split("/")[1])
         if path in ("/healthz", "/health"):
             return Response(b'{"ok":true}', 200, media_type="application/json")
         rest = _strip(path, ("/cometchat/v3.0", "/cometchat/v3"))
         if rest is not None:
-            return await self._cometchat.handle(request, rest)
-        rest = _strip(path, ("/v3.0", "/v3"))
+            return await comet.handle(request, rest)
+        rest = _strip(path, ("/sendbird/v3",))
         if rest is not None:
-            return await self._cometchat.handle(request, rest)
-        return not_found()
+            return await bird.handle(request, rest)
+        # The bare prefix is shared: the credential header says which vendor is calling.
+        dialect = (
+            bird if "api-token" in request.headers and "apikey" not in request.headers else comet
+        )
+        rest = _strip(path, ("/v3",) if dialect is bird else ("/v3.0", "/v3"))
+        if rest is not None:
+            return await dialect.handle(request, rest)
+        return dialect.not_found()
 
     def _doc(self, dialect: str) -> Response:
         if dialect not in self._docs:

@@ -26,7 +26,7 @@ from roster.core.user_rules import (
     check_patch,
     check_uid,
 )
-from roster.model.query import UserQuery
+from roster.model.query import SortKey, UserQuery
 from roster.model.users import User
 from roster.store import role_rows, token_rows, user_listing, user_rows
 from roster.store.database import Conn, Database, UniqueViolation
@@ -60,6 +60,10 @@ class UserService:
         self._db = db
         self._clock = clock
         self._marks = marks
+
+    def now_ms(self) -> int:
+        """The service's clock, so page tokens and expiries share one notion of now."""
+        return self._clock.now_ms()
 
     async def create_user(
         self,
@@ -233,6 +237,16 @@ class UserService:
                     user.tags = tags[user.pk]
             total = await user_listing.count_users(conn, query) if count else None
         return UserPage(users, has_more, total)
+
+    async def list_after(
+        self, query: UserQuery, after: SortKey | None, limit: int
+    ) -> tuple[list[User], SortKey | None]:
+        """A page of users after a position, and the position after it (None: last page)."""
+        async with self._db.reader() as conn:
+            rows = await user_listing.list_users(conn, query, after, 0, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return [user for user, _key in rows], rows[-1][1] if more and rows else None
 
 
 async def _new_access_token(conn: Conn, app_id: str, pk: int, now: int) -> str:

@@ -70,3 +70,17 @@ class Role:
 
 
 DEFAULT_ROLE = "default"
+
+
+@dataclass(slots=True)
+class Bot:
+    """A bot: a user (is_bot) plus the settings only bots have."""
+
+    user: User
+    bot_type: str
+    callback_url: str
+    is_privacy_mode: bool
+    enable_mark_as_read: bool
+    show_member: bool
+    channel_invitation_preference: int
+    created_at: int

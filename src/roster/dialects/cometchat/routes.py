@@ -2,69 +2,37 @@
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
-import msgspec
-from starlette.requests import Request
 from starlette.responses import Response
 
-from roster.core.errors import ErrorKind, RosterError
-from roster.core.role_service import RoleService
-from roster.core.tenancy import Operation, Tenancy, authorize, check_app_claims
+from roster.core.services import Services
+from roster.core.tenancy import Operation
 from roster.core.user_rules import COMETCHAT_RULES
-from roster.core.user_service import UserService
 from roster.dialects.cometchat import params, render
 from roster.dialects.cometchat.errors import crash_response, error_response
-from roster.http.body import json_object
-from roster.http.query import Query
+from roster.http.dialect import Call, Dialect, DialectSpec, Endpoint, Handler, json_response
 from roster.http.router import Router
 
-BODY_LIMIT = 10 * 1024
 RULES = COMETCHAT_RULES
-_HOST_APP = re.compile(r"^([^.]+)\.api-[^.]+\.", re.IGNORECASE)
-log = logging.getLogger("roster.cometchat")
+SPEC = DialectSpec(
+    name="cometchat",
+    credential_header="apikey",
+    app_header="appid",
+    host_app=re.compile(r"^([^.]+)\.api-[^.]+\.", re.IGNORECASE),  # {appId}.api-{region}.…
+    body_limit=10 * 1024,
+    error_response=error_response,
+    crash_response=crash_response,
+)
 
 
-@dataclass(slots=True)
-class Services:
-    users: UserService
-    roles: RoleService
-    tenancy: Tenancy
-
-
-@dataclass(slots=True)
-class Call:
-    request: Request
-    params: dict[str, str]
-    app_id: str
-    services: Services
-
-    @property
-    def query(self) -> Query:
-        return Query(self.request.scope.get("query_string", b""))
-
-    async def body(self, *, required: bool = True) -> dict[str, Any]:
-        return await json_object(self.request, BODY_LIMIT, required=required)
-
-    def viewer_header(self) -> str | None:
-        return self.request.headers.get("onbehalfof") or None
-
-
-Endpoint = Callable[[Call], Awaitable[Response]]
-
-
-@dataclass(frozen=True, slots=True)
-class Handler:
-    operation: Operation
-    endpoint: Endpoint
+def _viewer_header(call: Call) -> str | None:
+    return call.request.headers.get("onbehalfof") or None
 
 
 def ok(data: object) -> Response:
-    return Response(msgspec.json.encode({"data": data}), 200, media_type="application/json")
+    return json_response({"data": data})
 
 
 def success(message: str, **extra: object) -> Response:
@@ -88,7 +56,7 @@ async def create_user(call: Call) -> Response:
 async def list_users(call: Call) -> Response:
     request = params.list_request(call.query, call.app_id)
     users = call.services.users
-    viewer = call.viewer_header()
+    viewer = _viewer_header(call)
     if viewer is not None:
         viewer = (await users.viewer(call.app_id, viewer, RULES)).uid
     page = await users.list_users(
@@ -115,12 +83,12 @@ async def list_users(call: Call) -> Response:
     if cursor is not None:
         meta["cursor"] = cursor
         body["cursor"] = cursor
-    return Response(msgspec.json.encode(body), 200, media_type="application/json")
+    return json_response(body)
 
 
 async def get_user(call: Call) -> Response:
     users = call.services.users
-    viewer = call.viewer_header()
+    viewer = _viewer_header(call)
     if viewer is not None:
         viewer = (await users.viewer(call.app_id, viewer, RULES)).uid
     user = await users.get_user(call.app_id, call.params["uid"], RULES)
@@ -185,7 +153,7 @@ async def list_roles(call: Call) -> Response:
         count=len(roles), per_page=per_page, page=page, has_more=False, total=total
     )
     body = {"data": [render.role(r) for r in roles], "meta": {"pagination": pagination}}
-    return Response(msgspec.json.encode(body), 200, media_type="application/json")
+    return json_response(body)
 
 
 async def get_role(call: Call) -> Response:
@@ -228,42 +196,5 @@ def build_router() -> Router[Handler]:
     return router
 
 
-class CometChat:
-    """The dialect as one callable: `rest` is the raw path after the version prefix."""
-
-    def __init__(self, services: Services) -> None:
-        self._services = services
-        self._router = build_router()
-
-    async def handle(self, request: Request, rest: str) -> Response:
-        try:
-            found = self._router.match(request.method, rest)
-            if found is None:
-                raise RosterError(ErrorKind.ROUTE_NOT_FOUND)
-            route, path_params = found
-            key = await self._services.tenancy.resolve_key(request.headers.get("apikey"))
-            check_app_claims(key, _app_claims(request))
-            authorize(key, route.handler.operation)
-            call = Call(request, path_params, key.app_id, self._services)
-            return await route.handler.endpoint(call)
-        except RosterError as error:
-            return error_response(error)
-        except Exception:
-            log.exception("unexpected error on %s %s", request.method, rest)
-            return crash_response()
-
-
-def _app_claims(request: Request) -> list[str]:
-    """App ids the request names besides its key: the appId header and a vendor host name."""
-    claims = []
-    header = request.headers.get("appid")
-    if header:
-        claims.append(header)
-    host = _HOST_APP.match(request.headers.get("host", ""))
-    if host:
-        claims.append(host.group(1))
-    return claims
-
-
-def not_found() -> Response:
-    return error_response(RosterError(ErrorKind.ROUTE_NOT_FOUND))
+def cometchat(services: Services) -> Dialect:
+    return Dialect(SPEC, build_router(), services)

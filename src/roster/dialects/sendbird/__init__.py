@@ -1,0 +1,1 @@
+"""Sendbird Platform API v3, users area (and bots, which are users)."""

@@ -1,0 +1,51 @@
+"""Sendbird's opaque `token`/`next` pagination, over the store's keyset positions.
+
+A token carries the sort key of the last row served, a digest of the filters it was issued for
+and its issue time. Reusing it with other filters (or for another app) is refused, and it
+expires after `TTL_MS`. Tokens are not signed: a forged token can only name another position in
+a list the caller may read anyway, and every filter is applied again on each page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+
+import msgspec
+
+from roster.core.errors import ErrorKind, RosterError
+
+TTL_MS = 3600 * 1000
+_VERSION = 1
+
+
+def filter_digest(*filters: object) -> str:
+    """Stable across processes (unlike `hash`): the repr of frozen values and enums."""
+    return hashlib.sha256(repr(filters).encode()).hexdigest()[:16]
+
+
+def issue(position: tuple[str, ...], digest: str, now_ms: int) -> str:
+    raw = msgspec.json.encode([_VERSION, list(position), digest, now_ms])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def read(token: str, digest: str, now_ms: int) -> tuple[str, ...]:
+    """The position a token names; refuses foreign, malformed and expired tokens."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        version, position, issued_for, issued_at = msgspec.json.decode(raw)
+    except (binascii.Error, msgspec.DecodeError, ValueError, TypeError):
+        raise RosterError(ErrorKind.PAGE_TOKEN_INVALID) from None
+    valid = (
+        version == _VERSION
+        and isinstance(position, list)
+        and position
+        and all(isinstance(p, str) and "\x00" not in p for p in position)
+        and isinstance(issued_at, int)
+    )
+    if not valid or issued_for != digest:
+        raise RosterError(ErrorKind.PAGE_TOKEN_INVALID)
+    if now_ms - issued_at > TTL_MS or issued_at > now_ms + 60_000:
+        raise RosterError(ErrorKind.PAGE_TOKEN_EXPIRED)
+    return tuple(position)

@@ -1,0 +1,112 @@
+"""What every dialect does around its handlers, written once.
+
+Match the route on the raw path, resolve the key from the dialect's credential header, check
+every app id the request names, check the key's scope, call the handler, and render any
+refusal in the dialect's own error shape (never a stack trace).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from roster.core.errors import ErrorKind, RosterError
+from roster.core.services import Services
+from roster.core.tenancy import Operation, authorize, check_app_claims
+from roster.http.body import json_object
+from roster.http.query import Query
+from roster.http.router import Router
+
+log = logging.getLogger("roster")
+
+
+@dataclass(slots=True)
+class Call:
+    """One authorised request: its path parameters, its app, and the services."""
+
+    request: Request
+    params: dict[str, str]
+    app_id: str
+    services: Services
+    body_limit: int
+
+    @property
+    def query(self) -> Query:
+        return Query(self.request.scope.get("query_string", b""))
+
+    async def body(self, *, required: bool = True) -> dict[str, Any]:
+        return await json_object(self.request, self.body_limit, required=required)
+
+
+Endpoint = Callable[[Call], Awaitable[Response]]
+
+
+@dataclass(frozen=True, slots=True)
+class Handler:
+    operation: Operation
+    endpoint: Endpoint
+
+
+def json_response(content: object) -> Response:
+    return Response(msgspec.json.encode(content), 200, media_type="application/json")
+
+
+@dataclass(frozen=True, slots=True)
+class DialectSpec:
+    name: str
+    credential_header: str  # lowercase
+    app_header: str | None  # lowercase; an optional header naming the app
+    host_app: re.Pattern[str]  # group 1: the app id in a vendor-style host name
+    body_limit: int
+    error_response: Callable[[RosterError], Response]
+    crash_response: Callable[[], Response]
+
+
+class Dialect:
+    """One vendor's API as a callable: `rest` is the raw path after the version prefix."""
+
+    def __init__(self, spec: DialectSpec, router: Router[Handler], services: Services) -> None:
+        self.spec = spec
+        self._router = router
+        self._services = services
+
+    async def handle(self, request: Request, rest: str) -> Response:
+        spec = self.spec
+        try:
+            found = self._router.match(request.method, rest)
+            if found is None:
+                raise RosterError(ErrorKind.ROUTE_NOT_FOUND)
+            route, path_params = found
+            secret = request.headers.get(spec.credential_header)
+            key = await self._services.tenancy.resolve_key(secret)
+            check_app_claims(key, self._app_claims(request))
+            authorize(key, route.handler.operation)
+            call = Call(request, path_params, key.app_id, self._services, spec.body_limit)
+            return await route.handler.endpoint(call)
+        except RosterError as error:
+            return spec.error_response(error)
+        except Exception:
+            log.exception("%s: unexpected error on %s %s", spec.name, request.method, rest)
+            return spec.crash_response()
+
+    def not_found(self) -> Response:
+        return self.spec.error_response(RosterError(ErrorKind.ROUTE_NOT_FOUND))
+
+    def _app_claims(self, request: Request) -> list[str]:
+        """App ids the request names besides its key: a header and a vendor host name."""
+        claims = []
+        if self.spec.app_header:
+            header = request.headers.get(self.spec.app_header)
+            if header:
+                claims.append(header)
+        host = self.spec.host_app.match(request.headers.get("host", ""))
+        if host:
+            claims.append(host.group(1))
+        return claims
