@@ -1,4 +1,4 @@
-"""Plans and timings of every CometChat list query, straight against the store.
+"""Plans and timings of every list query of both dialects, straight against the store.
 
     .venv/bin/python -m bench.plans --engine sqlite --users 1000000
     .venv/bin/python -m bench.plans --engine postgres --users 1000000
@@ -20,7 +20,7 @@ import time
 
 import asyncpg
 
-from bench.seed import LIST_QUERIES, load_users
+from bench.seed import LIST_QUERIES, SENDBIRD_QUERIES, load_users
 from roster.app import open_database
 from roster.settings import Settings
 from roster.store import user_listing
@@ -32,7 +32,7 @@ async def measure(settings: Settings, repeat: int) -> list[tuple[str, float, flo
     db = await open_database(settings)
     rows = []
     async with db.reader() as conn:
-        for label, query in LIST_QUERIES.items():
+        for label, query in {**LIST_QUERIES, **SENDBIRD_QUERIES}.items():
             deep = None  # the key that ends page 49: page 50 is a step deep into a walk
             for _ in range(49):
                 page = await user_listing.list_users(conn, query, deep, 0, 100)

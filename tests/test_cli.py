@@ -26,7 +26,7 @@ from roster.app import RosterApp
 from roster.cli import main
 from roster.settings import Settings
 from tests import contract
-from tests.conftest import PG_URL, ContractClient, pg_execute
+from tests.conftest import PG_URL, ContractClient, SendbirdClient, pg_execute
 
 ROSTER = str(Path(sys.executable).parent / "roster")
 FORBIDDEN_PORTS = {5432, 6379, 3306, 5672, 1883, 4222}
@@ -209,6 +209,28 @@ def test_keys_create_defaults_to_full_access(store):
     with ContractClient(RosterApp(store.settings), base_url="http://testserver/v3") as c:
         response = c.get("/users", headers={"apikey": created["api key"]})
         assert response.status_code == 200, response.text
+
+
+def test_keys_create_sendbird_secondary_token(store):
+    """A secondary token is a full-access Sendbird Api-Token that can be revoked on its own."""
+    create_app(store, "--app-id", "acme")
+    created = fields_of(
+        ok("keys", "create", *store.args, "--app-id", "acme", "--scope", "secondary")
+    )
+    assert created["scope"] == "secondary"
+    assert HEX40.match(created["api key"])
+    app = RosterApp(store.settings)
+    with SendbirdClient(app, base_url="http://testserver/v3") as c:
+        headers = {"Api-Token": created["api key"]}
+        made = c.post("/users", json={"user_id": "Sb1", "nickname": "S"}, headers=headers)
+        assert made.status_code == 200, made.text
+        listed = c.get("/users", headers=headers)
+        assert [u["user_id"] for u in listed.json()["users"]] == ["Sb1"]
+    ok("keys", "revoke", *store.args, "--app-id", "acme", created["key id"])
+    with SendbirdClient(RosterApp(store.settings), base_url="http://testserver/v3") as c:
+        refused = c.get("/users", headers={"Api-Token": created["api key"]})
+        assert refused.status_code == 401
+        assert refused.json()["code"] == 400401
 
 
 def test_keys_create_for_an_unknown_app_fails(store):

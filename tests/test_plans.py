@@ -10,8 +10,9 @@ import asyncio
 
 import pytest
 
-from bench.seed import LIST_QUERIES, load_users
+from bench.seed import LIST_QUERIES, SENDBIRD_QUERIES, load_users
 from roster.app import open_database
+from roster.model.query import Order
 from roster.settings import Settings
 from roster.store import user_listing
 
@@ -24,8 +25,9 @@ async def _load_and_explain(settings: Settings) -> dict[str, str]:
     try:
         plans = {}
         async with db.reader() as conn:
-            for label, query in LIST_QUERIES.items():
-                for after in (None, ("m", "user-5")):
+            for label, query in {**LIST_QUERIES, **SENDBIRD_QUERIES}.items():
+                middle = ("m", "user-5") if query.order is Order.NAME else ("user-5",)
+                for after in (None, middle):
                     sql, args = await user_listing.page_query(conn, query, after, 101)
                     if conn.engine == "sqlite":
                         rows = await conn.fetch("EXPLAIN QUERY PLAN " + sql, args)
@@ -45,7 +47,7 @@ def plans(settings: Settings) -> dict[str, str]:
 
 
 def test_no_list_query_scans_all_users(plans: dict[str, str], settings: Settings) -> None:
-    assert len(plans) == 2 * len(LIST_QUERIES)
+    assert len(plans) == 2 * (len(LIST_QUERIES) + len(SENDBIRD_QUERIES))
     for label, plan in plans.items():
         if settings.engine == "sqlite":
             lines = plan.splitlines()
@@ -65,6 +67,10 @@ def test_single_index_filters_need_no_sort(plans: dict[str, str], settings: Sett
         "role",
         "tags (1)",
         "status=available",
+        "sb first page",
+        "sb active_mode=deactivated",
+        "sb nickname",
+        "sb metadata (1 value)",
     ]
     for label in ordered:
         for after in (False, True):

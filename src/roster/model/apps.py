@@ -7,8 +7,9 @@ from enum import Enum
 
 
 class Scope(Enum):
-    FULL_ACCESS = "fullAccess"
-    AUTH_ONLY = "authOnly"
+    FULL_ACCESS = "fullAccess"  # CometChat REST API key; Sendbird master API token
+    AUTH_ONLY = "authOnly"  # CometChat Auth Key: create/update users, issue tokens
+    SECONDARY = "secondary"  # Sendbird secondary API token: full access, revocable apart
 
 
 @dataclass(frozen=True, slots=True)
