@@ -94,21 +94,32 @@ def app(settings: Settings, keys: dict[str, str]) -> RosterApp:
 
 
 @pytest.fixture
-def cc(app: RosterApp, keys: dict[str, str]) -> Iterator[ContractClient]:
-    """A CometChat client of app1 with its fullAccess key, on /v3."""
-    with ContractClient(
-        app, base_url="http://testserver/v3", headers={"apikey": keys["full"]}
-    ) as client:
+def running(app: RosterApp) -> Iterator[TestClient]:
+    """The app started once (lifespan, event loop) for every client of a test.
+
+    Clients share this loop: an asyncpg pool works only on the loop that opened it.
+    """
+    with TestClient(app) as client:
         yield client
+
+
+def _on(running: TestClient, client: ContractClient) -> ContractClient:
+    client.portal = running.portal
+    return client
 
 
 @pytest.fixture
-def sb(app: RosterApp, keys: dict[str, str]) -> Iterator[SendbirdClient]:
+def cc(app: RosterApp, keys: dict[str, str], running: TestClient) -> ContractClient:
+    """A CometChat client of app1 with its fullAccess key, on /v3."""
+    headers = {"apikey": keys["full"]}
+    return _on(running, ContractClient(app, base_url="http://testserver/v3", headers=headers))
+
+
+@pytest.fixture
+def sb(app: RosterApp, keys: dict[str, str], running: TestClient) -> ContractClient:
     """A Sendbird client of app1 with its master API token, on the bare /v3 (paths: /users...)."""
-    with SendbirdClient(
-        app, base_url="http://testserver/v3", headers={"Api-Token": keys["full"]}
-    ) as client:
-        yield client
+    headers = {"Api-Token": keys["full"]}
+    return _on(running, SendbirdClient(app, base_url="http://testserver/v3", headers=headers))
 
 
 def make_user(client: TestClient, uid: str, name: str | None = None, **fields: Any) -> Any:

@@ -356,7 +356,9 @@ def check_patch(
             patch.set["name"] = name
             patch.set["name_key"] = fold(name)
     for field_name in ("avatar", "link"):
-        if field_name in raw and raw[field_name] is not None:
+        if field_name in raw and raw[field_name] is None and not rules.url_format:
+            patch.set[field_name] = None  # Sendbird: null (like "") removes the image
+        elif field_name in raw and raw[field_name] is not None:
             url = checker.url(raw, field_name, rules.url_max, strict=rules.url_format)
             if url is not None or raw[field_name] == "":
                 patch.set[field_name] = url
