@@ -267,18 +267,17 @@ def test_sendbird_empty_nickname_is_empty_cometchat_name(cc, sb):
     response = sb.post("/users", json={"user_id": "nulled", "nickname": None, "profile_url": ""})
     assert response.status_code == 200, response.text
     assert response.json()["nickname"] == ""
+    # The key itself is required (the official SDK always sends it, as null when unset).
     response = sb.post("/users", json={"user_id": "nokey"})
-    assert response.status_code == 200, response.text
-    assert response.json()["nickname"] == ""
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == 400105
     cc_create(cc, "named", "Aaron")
-    assert cc_get(cc, "nokey")["name"] == ""
-    assert cc_get(cc, "nameless")["name"] == ""
     assert cc_get(cc, "nulled")["name"] == ""
+    assert cc_get(cc, "nameless")["name"] == ""
     assert "avatar" not in cc_get(cc, "nameless")
     # "" sorts before every other name in CometChat's name order; equal names go by uid.
     assert [(u["uid"], u["name"]) for u in cc_list(cc)] == [
         ("nameless", ""),
-        ("nokey", ""),
         ("nulled", ""),
         ("named", "Aaron"),
     ]

@@ -28,6 +28,8 @@ SPECIAL_IDS = [
     "a/b c@é?#%+&=;",
     " padded ",
     "dots.in.id",
+    ".",
+    "..",
 ]
 
 USER_FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -72,7 +74,12 @@ def err(response: Any, code: int, status: int = 400) -> dict[str, Any]:
 
 
 def upath(uid: str, suffix: str = "") -> str:
-    return "/users/" + quote(uid, safe="") + suffix
+    """The user's path. A segment of dots only is sent as %2E..., or clients would resolve it
+    as a relative path before sending."""
+    encoded = quote(uid, safe="")
+    if set(uid) == {"."}:
+        encoded = encoded.replace(".", "%2E")
+    return "/users/" + encoded + suffix
 
 
 def create(sb: Any, uid: str, nickname: str | None = None, **fields: Any) -> dict[str, Any]:

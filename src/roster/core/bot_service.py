@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from roster.core.clock import Clock
-from roster.core.errors import ErrorKind, RosterError, Rule
+from roster.core.errors import ErrorKind, FieldProblem, RosterError, Rule, invalid
 from roster.core.tokens import sendbird_access_token, token_hash
 from roster.core.user_rules import FieldChecker, UserRules, check_new_user, check_patch
 from roster.model.users import Bot
@@ -67,6 +67,8 @@ class BotService:
         self, app_id: str, raw: Mapping[str, object], rules: UserRules
     ) -> tuple[Bot, str]:
         """The new bot and its bot token (shown once; only its hash is stored)."""
+        if raw.get("avatar") is None:  # Sendbird requires the key, though "" is a fine value
+            raise invalid(FieldProblem("avatar", Rule.REQUIRED))
         checked = check_new_user(raw, rules)
         checked.user.is_bot = True
         settings = _settings(raw, creating=True)

@@ -127,7 +127,13 @@ class MetadataService:
             if user is None:
                 raise RosterError(ErrorKind.USER_NOT_FOUND, subject=uid)
             stored: Items = msgspec.json.decode(user.metadata) if user.metadata else {}
+            before = len(stored)
             change(stored)
+            limits = rules.metadata_items
+            if limits is not None and before < len(stored) and len(stored) > limits.max_items:
+                # The item limit is per user; metadata written whole through another dialect
+                # may exceed it, and can still be edited, but not grown.
+                raise invalid(FieldProblem("metadata", Rule.TOO_MANY, limits.max_items))
             text = msgspec.json.encode(stored)
             if len(text) > rules.metadata_max_bytes:
                 raise invalid(FieldProblem("metadata", Rule.TOO_LARGE, rules.metadata_max_bytes))

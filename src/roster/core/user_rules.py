@@ -248,8 +248,12 @@ class FieldChecker:
         return found
 
     def name(self, raw: Mapping[str, object], rules: UserRules) -> str | None:
+        """A name. Where names are optional the key must still be sent; null means ""."""
         if rules.name_required:
             return self.text(raw, "name", rules.name_max, required=True)
+        if "name" not in raw:
+            self.fail("name", Rule.REQUIRED)
+            return None
         return self.text(raw, "name", rules.name_max, required=False) or ""
 
     def tags(self, raw: Mapping[str, object], rules: UserRules) -> list[str] | None:

@@ -20,6 +20,7 @@ def user(
     access_token: str = "",
     session_tokens: list[dict[str, Any]] | None = None,
     unread_counts: bool = False,
+    created: bool = False,
 ) -> dict[str, Any]:
     extra: dict[str, Any] = msgspec.json.decode(u.extra) if u.extra else {}
     out: dict[str, Any] = {
@@ -43,6 +44,8 @@ def user(
         "is_shadow_blocked": False,
         "session_tokens": session_tokens or [],
     }
+    if created:
+        out["is_created"] = True
     if unread_counts:
         # Roster has no channels yet, so nothing is unread.
         out["unread_message_count"] = 0

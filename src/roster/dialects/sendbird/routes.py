@@ -54,7 +54,8 @@ async def create_user(call: Call) -> Response:
         RULES,
         issue_access_token=params.flag(body, "issue_access_token"),
     )
-    return json_response(render.user(created.user, access_token=created.access_token or ""))
+    user = render.user(created.user, access_token=created.access_token or "", created=True)
+    return json_response(user)
 
 
 async def view_user(call: Call) -> Response:
