@@ -379,6 +379,17 @@ def test_openapi_document(client):
     assert "post" in doc["paths"]["/users"]
 
 
+def test_sendbird_openapi_document(client):
+    """Served without credentials; it describes every Sendbird route Roster answers."""
+    response = client.get("/sendbird/openapi.json")
+    assert response.status_code == 200
+    doc = response.json()
+    assert doc["openapi"].startswith("3.")
+    for template in ("/v3/users", "/v3/users/{user_id}", "/v3/users/{user_id}/metadata/{key}"):
+        assert template in doc["paths"]
+    assert set(doc["paths"]["/v3/bots/{bot_userid}"]) >= {"get", "put", "delete"}
+
+
 def test_health_needs_no_key(app):
     with ContractClient(app, base_url="http://testserver") as c:
         # /healthz is not part of the CometChat contract, so bypass the contract check
