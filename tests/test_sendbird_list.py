@@ -22,6 +22,7 @@ from roster.app import RosterApp
 from roster.core.user_rules import SENDBIRD_RULES
 from roster.settings import Settings
 from tests.conftest import APP_ID, SendbirdClient
+from tests.sendbird_helpers import err, ok
 
 TOTAL = 2500
 HOUR_MS = 3600 * 1000
@@ -35,20 +36,6 @@ BOT = {
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def ok(response: Any) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def err(response: Any, code: int, status: int = 400) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    assert body["error"] is True, body
-    assert body["code"] == code, body
-    assert isinstance(body["message"], str) and body["message"], body
-    return body
 
 
 def create(sb: Any, uid: str, nickname: str | None = None, **fields: Any) -> None:

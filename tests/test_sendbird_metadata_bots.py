@@ -6,14 +6,14 @@ OpenAPI document.
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 
-HEX40 = re.compile(r"[0-9a-f]{40}")
+from tests.sendbird_helpers import HEX40, err, ok, upath
+
 BOT: dict[str, Any] = {
     "bot_nickname": "Helper",
     "bot_profile_url": "https://example.org/helper.png",
@@ -24,24 +24,6 @@ BOT: dict[str, Any] = {
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def ok(response: Any) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def err(response: Any, code: int, status: int = 400) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    assert body["error"] is True, body
-    assert body["code"] == code, body
-    assert isinstance(body["message"], str) and body["message"], body
-    return body
-
-
-def upath(uid: str, suffix: str = "") -> str:
-    return "/users/" + quote(uid, safe="") + suffix
 
 
 def segment(text: str) -> str:

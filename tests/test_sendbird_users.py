@@ -7,14 +7,14 @@ OpenAPI document by the `sb` client.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import quote
 
 import pytest
+
+from tests.sendbird_helpers import HEX40, err, ok, upath
 
 SPECIAL_IDS = [
     "a/b",
@@ -52,34 +52,9 @@ USER_FIELDS: dict[str, type | tuple[type, ...]] = {
     "is_shadow_blocked": bool,
     "session_tokens": list,
 }
-HEX40 = re.compile(r"[0-9a-f]{40}")
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def ok(response: Any) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def err(response: Any, code: int, status: int = 400) -> dict[str, Any]:
-    """Assert a Sendbird error body with this HTTP status and code; return the body."""
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    assert body["error"] is True, body
-    assert body["code"] == code, body
-    assert isinstance(body["message"], str) and body["message"], body
-    return body
-
-
-def upath(uid: str, suffix: str = "") -> str:
-    """The user's path. A segment of dots only is sent as %2E..., or clients would resolve it
-    as a relative path before sending."""
-    encoded = quote(uid, safe="")
-    if set(uid) == {"."}:
-        encoded = encoded.replace(".", "%2E")
-    return "/users/" + encoded + suffix
 
 
 def create(sb: Any, uid: str, nickname: str | None = None, **fields: Any) -> dict[str, Any]:

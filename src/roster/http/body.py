@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 from starlette.requests import Request
 
-from roster.core.errors import ErrorKind, RosterError
+from roster.core.errors import ErrorKind, FieldProblem, RosterError, Rule, invalid
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -38,4 +39,24 @@ async def json_object(request: Request, limit: int, *, required: bool) -> dict[s
         raise RosterError(ErrorKind.MALFORMED_BODY, subject="the body is not valid JSON") from None
     if not isinstance(value, dict):
         raise RosterError(ErrorKind.MALFORMED_BODY, subject="the body must be a JSON object")
+    return value
+
+
+def flag(body: Mapping[str, object], name: str) -> bool:
+    """A boolean body field; absent or null is false, anything but a JSON boolean is refused."""
+    value = body.get(name, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise invalid(FieldProblem(name, Rule.TYPE_BOOLEAN))
+    return value
+
+
+def optional_int(body: Mapping[str, object], name: str) -> int | None:
+    """An integer body field or None; booleans and floats are refused."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise invalid(FieldProblem(name, Rule.TYPE_INTEGER))
     return value

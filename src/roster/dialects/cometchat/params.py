@@ -46,15 +46,6 @@ def user_fields(body: Mapping[str, object], *, with_uid: bool) -> dict[str, obje
     }
 
 
-def flag(body: Mapping[str, object], name: str) -> bool:
-    value = body.get(name, False)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise invalid(FieldProblem(name, Rule.TYPE_BOOLEAN))
-    return value
-
-
 def uid_list(body: Mapping[str, object], name: str) -> list[str]:
     value = body.get(name)
     if value is None:

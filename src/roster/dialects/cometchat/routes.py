@@ -12,6 +12,7 @@ from roster.core.tenancy import Operation
 from roster.core.user_rules import COMETCHAT_RULES
 from roster.dialects.cometchat import params, render
 from roster.dialects.cometchat.errors import crash_response, error_response
+from roster.http.body import flag
 from roster.http.dialect import Call, Dialect, DialectSpec, Endpoint, Handler, json_response
 from roster.http.router import Router
 
@@ -45,7 +46,7 @@ async def create_user(call: Call) -> Response:
         call.app_id,
         params.user_fields(body, with_uid=True),
         RULES,
-        with_auth_token=params.flag(body, "withAuthToken"),
+        with_auth_token=flag(body, "withAuthToken"),
     )
     data = render.user(created.user)
     if created.auth_token is not None:
@@ -110,7 +111,7 @@ async def update_user(call: Call) -> Response:
 
 async def delete_user(call: Call) -> Response:
     body = await call.body(required=False)
-    permanent = params.flag(body, "permanent")
+    permanent = flag(body, "permanent")
     user = await call.services.users.delete_user(
         call.app_id, call.params["uid"], RULES, permanent=permanent
     )

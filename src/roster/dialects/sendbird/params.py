@@ -51,24 +51,6 @@ def renamed(body: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]
     return {core: body[key] for key, core in names.items() if key in body}
 
 
-def flag(body: Mapping[str, Any], name: str) -> bool:
-    value = body.get(name, False)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise invalid(FieldProblem(name, Rule.TYPE_BOOLEAN))
-    return value
-
-
-def optional_int(body: Mapping[str, Any], name: str) -> int | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise invalid(FieldProblem(name, Rule.TYPE_INTEGER))
-    return value
-
-
 def limit(query: Query) -> int:
     return query.integer("limit", default=10, low=1, high=LIMIT_MAX)
 

@@ -12,6 +12,7 @@ from roster.core.tenancy import Operation
 from roster.core.user_rules import SENDBIRD_RULES
 from roster.dialects.sendbird import page_token, params, render
 from roster.dialects.sendbird.errors import crash_response, error_response
+from roster.http.body import flag, optional_int
 from roster.http.dialect import Call, Dialect, DialectSpec, Endpoint, Handler, json_response
 from roster.http.router import Router
 
@@ -52,7 +53,7 @@ async def create_user(call: Call) -> Response:
         call.app_id,
         params.renamed(body, params.USER_FIELDS),
         RULES,
-        issue_access_token=params.flag(body, "issue_access_token"),
+        issue_access_token=flag(body, "issue_access_token"),
     )
     user = render.user(created.user, access_token=created.access_token or "", created=True)
     return json_response(user)
@@ -80,10 +81,10 @@ async def update_user(call: Call) -> Response:
         None,
         RULES,
         {},
-        issue_access_token=params.flag(body, "issue_access_token"),
+        issue_access_token=flag(body, "issue_access_token"),
     )
-    if params.flag(body, "issue_session_token"):  # deprecated by Sendbird, still accepted
-        expires = params.optional_int(body, "session_token_expires_at")
+    if flag(body, "issue_session_token"):  # deprecated by Sendbird, still accepted
+        expires = optional_int(body, "session_token_expires_at")
         token, expiry = await users.issue_session_token(call.app_id, uid, RULES, expires)
         session_tokens.append({"session_token": token, "expires_at": expiry})
     return json_response(
@@ -104,7 +105,7 @@ async def delete_user(call: Call) -> Response:
 
 async def create_token(call: Call) -> Response:
     body = await call.body(required=False)
-    expires_at = params.optional_int(body, "expires_at")
+    expires_at = optional_int(body, "expires_at")
     token, expiry = await call.services.users.issue_session_token(
         call.app_id, call.params["user_id"], RULES, expires_at
     )
@@ -143,7 +144,7 @@ async def update_metadata(call: Call) -> Response:
         call.params["user_id"],
         RULES,
         body.get("metadata"),
-        upsert=params.flag(body, "upsert"),
+        upsert=flag(body, "upsert"),
     )
     return json_response(items)
 
@@ -168,7 +169,7 @@ async def update_metadata_item(call: Call) -> Response:
         RULES,
         call.params["key"],
         body.get("value"),
-        upsert=params.flag(body, "upsert"),
+        upsert=flag(body, "upsert"),
     )
     return json_response(items)
 
