@@ -12,10 +12,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from roster.core.auth_token_service import AuthTokenService
 from roster.core.bot_service import BotService
 from roster.core.clock import Clock, SystemClock
 from roster.core.metadata_service import MetadataService
 from roster.core.page_marks import PageMarks
+from roster.core.relation_service import RelationService
 from roster.core.role_service import RoleService
 from roster.core.services import Services
 from roster.core.tenancy import Tenancy
@@ -75,6 +77,8 @@ class RosterApp:
             roles=RoleService(db, self.clock),
             metadata=MetadataService(db, self.clock),
             bots=BotService(db, self.clock),
+            relations=RelationService(db, self.clock),
+            auth_tokens=AuthTokenService(db, self.clock),
             tenancy=self.tenancy,
         )
         self._cometchat = cometchat(services)

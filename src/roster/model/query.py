@@ -22,6 +22,13 @@ class Order(Enum):
     UID = "uid"  # uid: Sendbird's list
 
 
+class Relation(Enum):
+    BLOCKED_BY = "blocked_by"  # users the given user has blocked
+    BLOCKING = "blocking"  # users who have blocked the given user
+    BLOCK_EITHER = "block_either"  # either of the above
+    FRIENDS = "friends"  # the given user's friends
+
+
 @dataclass(frozen=True, slots=True)
 class UserQuery:
     """Frozen and hashable: equal queries name the same result set (page marks key on it)."""
@@ -41,6 +48,8 @@ class UserQuery:
     name_exact: str | None = None  # a folded name the whole name must equal
     # (metadata key, accepted values): users whose value for the key is any of them
     metadata: tuple[str, tuple[str, ...]] | None = None
+    # Users related to one user (its pk): see `Relation`.
+    related: tuple[Relation, int] | None = None
 
 
 # A position in a list: the sort key of the last row seen.

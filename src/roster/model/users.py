@@ -84,3 +84,16 @@ class Bot:
     show_member: bool
     channel_invitation_preference: int
     created_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class LoginToken:
+    """A stored login token: never the token itself, only a masked form (`shown`)."""
+
+    shown: str
+    uid: str
+    created_at: int
+    platform: str | None
+    device_id: str | None
+    user_agent: str | None
+    app_info: str | None  # JSON text

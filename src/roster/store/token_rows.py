@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from roster.store.database import Conn
+from collections.abc import Mapping
+
+from roster.model.users import LoginToken
+from roster.store.database import Conn, Row
 
 
 async def insert_token(
@@ -13,12 +16,90 @@ async def insert_token(
     kind: str,
     created_at: int,
     expires_at: int | None = None,
+    *,
+    shown: str | None = None,
+    details: Mapping[str, str | None] | None = None,
 ) -> None:
+    """Store a token's hash; `details` may hold platform, device_id, user_agent, app_info."""
+    extra = dict(details or {})
     await conn.execute(
-        "INSERT INTO auth_tokens (token_hash, app_id, user_pk, kind, created_at, expires_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (token_hash, app_id, user_pk, kind, created_at, expires_at),
+        "INSERT INTO auth_tokens (token_hash, app_id, user_pk, kind, created_at, expires_at,"
+        " shown, platform, device_id, user_agent, app_info)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            token_hash,
+            app_id,
+            user_pk,
+            kind,
+            created_at,
+            expires_at,
+            shown,
+            extra.get("platform"),
+            extra.get("device_id"),
+            extra.get("user_agent"),
+            extra.get("app_info"),
+        ),
     )
+
+
+_TOKEN_COLUMNS = "t.shown, u.uid, t.created_at, t.platform, t.device_id, t.user_agent, t.app_info"
+
+
+def _token(row: Row) -> LoginToken:
+    return LoginToken(row[0] or "", row[1], row[2], row[3], row[4], row[5], row[6])
+
+
+async def find_token(conn: Conn, token_hash: str) -> tuple[int, LoginToken] | None:
+    """The owner's pk and the token, by the token's hash."""
+    row = await conn.fetchone(
+        f"SELECT t.user_pk, {_TOKEN_COLUMNS} FROM auth_tokens t JOIN users u ON u.pk = t.user_pk"
+        " WHERE t.token_hash = ?",
+        (token_hash,),
+    )
+    return (int(row[0]), _token(row[1:])) if row else None
+
+
+async def list_tokens(
+    conn: Conn, user_pk: int, kind: str, limit: int, offset: int
+) -> list[LoginToken]:
+    """Newest first; a user holds at most a hundred, so OFFSET is cheap."""
+    rows = await conn.fetch(
+        f"SELECT {_TOKEN_COLUMNS} FROM auth_tokens t JOIN users u ON u.pk = t.user_pk"
+        " WHERE t.user_pk = ? AND t.kind = ? ORDER BY t.created_at DESC, t.token_hash"
+        " LIMIT ? OFFSET ?",
+        (user_pk, kind, limit, offset),
+    )
+    return [_token(r) for r in rows]
+
+
+async def count_tokens(conn: Conn, user_pk: int, kind: str) -> int:
+    row = await conn.fetchone(
+        "SELECT COUNT(*) FROM auth_tokens WHERE user_pk = ? AND kind = ?", (user_pk, kind)
+    )
+    return int(row[0]) if row else 0
+
+
+async def keep_newest(conn: Conn, user_pk: int, kind: str, keep: int) -> None:
+    """Drop all but the `keep` newest tokens of a kind (older ones are archived: gone)."""
+    await conn.execute(
+        "DELETE FROM auth_tokens WHERE user_pk = ? AND kind = ? AND token_hash NOT IN"
+        " (SELECT token_hash FROM auth_tokens WHERE user_pk = ? AND kind = ?"
+        " ORDER BY created_at DESC, token_hash LIMIT ?)",
+        (user_pk, kind, user_pk, kind, keep),
+    )
+
+
+async def update_token(conn: Conn, token_hash: str, details: Mapping[str, str | None]) -> None:
+    columns = [c for c in ("platform", "user_agent", "app_info") if c in details]
+    if columns:
+        await conn.execute(
+            f"UPDATE auth_tokens SET {', '.join(f'{c} = ?' for c in columns)} WHERE token_hash = ?",
+            (*(details[c] for c in columns), token_hash),
+        )
+
+
+async def delete_token(conn: Conn, token_hash: str) -> None:
+    await conn.execute("DELETE FROM auth_tokens WHERE token_hash = ?", (token_hash,))
 
 
 async def delete_tokens(conn: Conn, user_pk: int, kind: str) -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
 
-from roster.model.query import Activity, Order, SortKey, UserQuery
+from roster.model.query import Activity, Order, Relation, SortKey, UserQuery
 from roster.model.users import User
 from roster.store.database import Conn
 from roster.store.user_rows import USER_COLUMN_COUNT, USER_COLUMNS, to_user
@@ -24,6 +24,16 @@ _ORDER = {Order.NAME: ("name_key", "uid"), Order.UID: ("uid",)}
 # The search column whose order differs from the list's order: a range on it cannot be walked
 # in list order (a uid prefix in a name-ordered list, a name prefix in a uid-ordered list).
 _CROSS_COLUMN = {Order.NAME: "u.uid_key", Order.UID: "u.name_key"}
+# Related users as a set of pks; a user has few enough relations to read them whole.
+_RELATED = {
+    Relation.BLOCKED_BY: "SELECT blocked_pk FROM blocks WHERE blocker_pk = ?",
+    Relation.BLOCKING: "SELECT blocker_pk FROM blocks WHERE blocked_pk = ?",
+    Relation.BLOCK_EITHER: (
+        "SELECT blocked_pk FROM blocks WHERE blocker_pk = ?"
+        " UNION SELECT blocker_pk FROM blocks WHERE blocked_pk = ?"
+    ),
+    Relation.FRIENDS: "SELECT friend_pk FROM friends WHERE user_pk = ?",
+}
 
 
 @dataclass(slots=True)
@@ -105,6 +115,9 @@ def _common(conn: Conn, q: UserQuery, sql: _Sql) -> None:
         sql.add("u.name_key = ?", q.name_exact)
     if q.tags and q.metadata is not None:
         _any_of(_meta_sides(q), sql)
+    if q.related is not None:
+        relation, pk = q.related
+        sql.add(f"u.pk IN ({_RELATED[relation]})", *([pk] * _RELATED[relation].count("?")))
 
 
 def _activity(table: str, q: UserQuery, sql: _Sql) -> None:

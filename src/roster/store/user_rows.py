@@ -137,6 +137,8 @@ async def set_deactivated(conn: Conn, pks: Sequence[int], deactivated: bool, now
     clause, args = conn.in_list("user_pk", pks)
     await conn.execute(f"UPDATE user_tags SET active = ? WHERE {clause}", (active, *args))
     await conn.execute(f"UPDATE user_meta SET active = ? WHERE {clause}", (active, *args))
+    if deactivated:  # a deactivated user is logged out everywhere
+        await conn.execute(f"DELETE FROM auth_tokens WHERE {clause}", args)
 
 
 async def delete_user(conn: Conn, pk: int) -> None:

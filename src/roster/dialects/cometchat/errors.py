@@ -16,6 +16,10 @@ STATUS_AND_CODE: dict[ErrorKind, tuple[int, str]] = {
     ErrorKind.INVALID_USER_ID: (400, "ERR_INVALID_UID"),
     ErrorKind.USER_NOT_FOUND: (404, "ERR_UID_NOT_FOUND"),
     ErrorKind.USER_DEACTIVATED: (404, "ERR_UID_NOT_FOUND"),  # CometChat hides deactivated users
+    ErrorKind.TOKEN_NOT_FOUND: (404, "ERR_AUTH_TOKEN_NOT_FOUND"),
+    ErrorKind.TOKEN_NOT_YOURS: (403, "ERR_AUTHTOKEN_NOT_ACCESSIBLE"),
+    ErrorKind.CANNOT_BLOCK_SELF: (400, "ERR_CANNOT_BLOCK_SELF"),
+    ErrorKind.NOT_A_FRIEND: (400, "ERR_NOT_A_FRIEND"),
     ErrorKind.BOT_NOT_FOUND: (404, "ERR_UID_NOT_FOUND"),
     ErrorKind.METADATA_NOT_FOUND: (400, "ERR_BAD_REQUEST"),
     ErrorKind.METADATA_EXISTS: (400, "ERR_BAD_REQUEST"),
@@ -57,6 +61,10 @@ def _message(kind: ErrorKind, subject: str | None) -> str:
             f"The UID {s} does not exist, please make sure you have created a user with UID {s}."
         ),
         ErrorKind.BOT_NOT_FOUND: f"The bot {s} does not exist.",
+        ErrorKind.TOKEN_NOT_FOUND: "The auth token does not exist.",
+        ErrorKind.TOKEN_NOT_YOURS: "The auth token belongs to another user.",
+        ErrorKind.CANNOT_BLOCK_SELF: "A user cannot block themselves.",
+        ErrorKind.NOT_A_FRIEND: f"The UID {s} is not a friend.",
         ErrorKind.METADATA_NOT_FOUND: f"The metadata key {s} does not exist.",
         ErrorKind.METADATA_EXISTS: f"The metadata key {s} already exists.",
         ErrorKind.PAGE_TOKEN_INVALID: "The page token is not valid for this request.",

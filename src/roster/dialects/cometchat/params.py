@@ -9,7 +9,7 @@ from roster.core.errors import FieldProblem, Rule, invalid
 from roster.core.folding import fold, prefix_upper_bound
 from roster.core.user_service import MAX_BULK_UIDS, MAX_FILTER_VALUES
 from roster.http.query import Query
-from roster.model.query import Activity, Order, UserQuery
+from roster.model.query import Activity, Order, Relation, UserQuery
 
 PER_PAGE_MAX = 1000
 PAGE_MAX = 2**31 - 1
@@ -117,3 +117,27 @@ def list_request(query: Query, app_id: str) -> ListRequest:
         count=query.boolean("count"),
         with_tags=query.boolean("withTags"),
     )
+
+
+DIRECTIONS = {
+    "blockedByMe": Relation.BLOCKED_BY,
+    "hasBlockedMe": Relation.BLOCKING,
+    "both": Relation.BLOCK_EITHER,
+}
+
+
+def related_list_request(query: Query, app_id: str, owner_pk: int, *, blocks: bool) -> ListRequest:
+    """A user's blocked users (`direction`, default blockedByMe) or friends, with `searchKey`."""
+    page, per_page = page_params(query)
+    relation = Relation.FRIENDS
+    if blocks:
+        relation = DIRECTIONS[query.choice("direction", tuple(DIRECTIONS)) or "blockedByMe"]
+    search_key = query.text("searchKey")
+    search = None
+    if search_key:
+        folded = fold(search_key)
+        search = (folded, prefix_upper_bound(folded))
+    user_query = UserQuery(
+        app_id=app_id, order=Order.NAME, search=search, related=(relation, owner_pk)
+    )
+    return ListRequest(query=user_query, page=page, per_page=per_page, count=False, with_tags=False)

@@ -6,7 +6,7 @@ from typing import Any
 
 import msgspec
 
-from roster.model.users import Role, User
+from roster.model.users import LoginToken, Role, User
 
 
 def conversation_id(viewer: str, other: str) -> str:
@@ -15,7 +15,19 @@ def conversation_id(viewer: str, other: str) -> str:
     return f"{first}_user_{second}"
 
 
-def user(u: User, *, viewer: str | None = None, with_tags: bool = True) -> dict[str, Any]:
+def user(
+    u: User,
+    *,
+    viewer: str | None = None,
+    blocks: tuple[int | None, int | None] | None = None,
+    with_tags: bool = True,
+) -> dict[str, Any]:
+    """A user; with a viewer, also the fields relative to them.
+
+    `blocks`: when the viewer blocked this user and when this user blocked the viewer (ms).
+    With a viewer the two booleans are always sent (the SDK defaults them), the times only
+    when the block exists; `blockedAt` is the time of the viewer's block, else of theirs.
+    """
     out: dict[str, Any] = {"uid": u.uid, "name": u.name}
     if u.link:
         out["link"] = u.link
@@ -38,6 +50,15 @@ def user(u: User, *, viewer: str | None = None, with_tags: bool = True) -> dict[
         out["deactivatedAt"] = u.deactivated_at // 1000
     if viewer is not None:
         out["conversationId"] = conversation_id(viewer, u.uid)
+        by_me, by_them = blocks or (None, None)
+        out["blockedByMe"] = by_me is not None
+        out["hasBlockedMe"] = by_them is not None
+        if by_me is not None:
+            out["blockedByMeAt"] = by_me // 1000
+        if by_them is not None:
+            out["hasBlockedMeAt"] = by_them // 1000
+        if by_me is not None or by_them is not None:
+            out["blockedAt"] = (by_me if by_me is not None else by_them or 0) // 1000
     return out
 
 
@@ -79,3 +100,21 @@ def cursor(users: list[User]) -> dict[str, Any] | None:
         return None
     latest = max((u.updated_at or u.created_at) for u in users)
     return {"updatedAt": latest // 1000, "affix": "prepend"}
+
+
+def auth_token(token: LoginToken, shown: str | None = None) -> dict[str, Any]:
+    """A token; `shown` replaces the stored masked form when the caller gave the token."""
+    out: dict[str, Any] = {
+        "uid": token.uid,
+        "authToken": shown or token.shown,
+        "createdAt": token.created_at // 1000,
+    }
+    if token.platform:
+        out["platform"] = token.platform
+    if token.device_id:
+        out["deviceId"] = token.device_id
+    if token.user_agent:
+        out["userAgent"] = token.user_agent
+    if token.app_info:
+        out["appInfo"] = msgspec.Raw(token.app_info.encode())
+    return out

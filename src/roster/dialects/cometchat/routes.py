@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from roster.core.relation_service import Outcome
 from roster.core.services import Services
 from roster.core.tenancy import Operation
 from roster.core.user_rules import COMETCHAT_RULES
@@ -15,6 +16,7 @@ from roster.dialects.cometchat.errors import crash_response, error_response
 from roster.http.body import flag
 from roster.http.dialect import Call, Dialect, DialectSpec, Endpoint, Handler, json_response
 from roster.http.router import Router
+from roster.model.users import User
 
 RULES = COMETCHAT_RULES
 SPEC = DialectSpec(
@@ -26,10 +28,6 @@ SPEC = DialectSpec(
     error_response=error_response,
     crash_response=crash_response,
 )
-
-
-def _viewer_header(call: Call) -> str | None:
-    return call.request.headers.get("onbehalfof") or None
 
 
 def ok(data: object) -> Response:
@@ -54,13 +52,26 @@ async def create_user(call: Call) -> Response:
     return ok(data)
 
 
-async def list_users(call: Call) -> Response:
-    request = params.list_request(call.query, call.app_id)
-    users = call.services.users
-    viewer = _viewer_header(call)
-    if viewer is not None:
-        viewer = (await users.viewer(call.app_id, viewer, RULES)).uid
-    page = await users.list_users(
+async def _viewer(call: Call) -> User | None:
+    uid = call.request.headers.get("onbehalfof") or None
+    return None if uid is None else await call.services.users.viewer(call.app_id, uid, RULES)
+
+
+async def _seen_by(
+    call: Call, viewer: User | None, users: list[User], *, with_tags: bool
+) -> list[dict[str, Any]]:
+    """Users as a viewer sees them: conversation ids and blocks, read in one query."""
+    if viewer is None:
+        return [render.user(u, with_tags=with_tags) for u in users]
+    blocks = await call.services.relations.blocks_seen_by(viewer, users)
+    return [
+        render.user(u, viewer=viewer.uid, blocks=blocks.get(u.pk), with_tags=with_tags)
+        for u in users
+    ]
+
+
+async def _user_list(call: Call, request: params.ListRequest, viewer: User | None) -> Response:
+    page = await call.services.users.list_users(
         request.query,
         page=request.page,
         per_page=request.per_page,
@@ -76,10 +87,8 @@ async def list_users(call: Call) -> Response:
             total=page.total,
         )
     }
-    body: dict[str, Any] = {
-        "data": [render.user(u, viewer=viewer, with_tags=request.with_tags) for u in page.users],
-        "meta": meta,
-    }
+    data = await _seen_by(call, viewer, page.users, with_tags=request.with_tags)
+    body: dict[str, Any] = {"data": data, "meta": meta}
     cursor = render.cursor(page.users)
     if cursor is not None:
         meta["cursor"] = cursor
@@ -87,13 +96,15 @@ async def list_users(call: Call) -> Response:
     return json_response(body)
 
 
+async def list_users(call: Call) -> Response:
+    request = params.list_request(call.query, call.app_id)
+    return await _user_list(call, request, await _viewer(call))
+
+
 async def get_user(call: Call) -> Response:
-    users = call.services.users
-    viewer = _viewer_header(call)
-    if viewer is not None:
-        viewer = (await users.viewer(call.app_id, viewer, RULES)).uid
-    user = await users.get_user(call.app_id, call.params["uid"], RULES)
-    return ok(render.user(user, viewer=viewer))
+    viewer = await _viewer(call)
+    user = await call.services.users.get_user(call.app_id, call.params["uid"], RULES)
+    return ok((await _seen_by(call, viewer, [user], with_tags=True))[0])
 
 
 async def update_user(call: Call) -> Response:
@@ -175,6 +186,143 @@ async def delete_role(call: Call) -> Response:
     return success(f"Role {role} has been deleted successfully.")
 
 
+def _outcome_entry(
+    outcome: Outcome, done: str, failed: dict[Outcome, tuple[str, str]]
+) -> dict[str, Any]:
+    if outcome is Outcome.DONE:
+        return {"success": True, "message": done}
+    code, message = failed[outcome]
+    return {"success": False, "message": message, "code": code}
+
+
+async def block_users(call: Call) -> Response:
+    uid = call.params["uid"]
+    targets = params.uid_list(await call.body(), "blockedUids")
+    outcomes, _found = await call.services.relations.block(
+        call.app_id, uid, targets, RULES, "blockedUids"
+    )
+    me = RULES.uid.normalize(uid)
+    return ok(
+        {
+            t: _outcome_entry(
+                o,
+                f"The user with UID {me} has blocked user with UID {t} successfully.",
+                {
+                    Outcome.SELF: ("ERR_CANNOT_BLOCK_SELF", "A user cannot block themselves."),
+                    Outcome.NOT_FOUND: ("ERR_UID_NOT_FOUND", f"The UID {t} does not exist."),
+                },
+            )
+            for t, o in outcomes.items()
+        }
+    )
+
+
+async def unblock_users(call: Call) -> Response:
+    uid = call.params["uid"]
+    targets = params.uid_list(await call.body(), "blockedUids")
+    outcomes = await call.services.relations.unblock(
+        call.app_id, uid, targets, RULES, "blockedUids"
+    )
+    me = RULES.uid.normalize(uid)
+    return ok(
+        {
+            t: _outcome_entry(
+                o,
+                f"The user with UID {me} has unblocked user with UID {t} successfully.",
+                {
+                    Outcome.SELF: ("ERR_CANNOT_BLOCK_SELF", "A user cannot unblock themselves."),
+                    Outcome.NOT_FOUND: ("ERR_UID_NOT_FOUND", f"The UID {t} does not exist."),
+                    Outcome.ABSENT: ("ERR_BAD_REQUEST", f"The UID {t} is not blocked by {me}."),
+                },
+            )
+            for t, o in outcomes.items()
+        }
+    )
+
+
+async def list_blocked_users(call: Call) -> Response:
+    owner = await call.services.relations.subject(call.app_id, call.params["uid"], RULES)
+    request = params.related_list_request(call.query, call.app_id, owner.pk, blocks=True)
+    return await _user_list(call, request, owner)
+
+
+async def add_friends(call: Call) -> Response:
+    uid = call.params["uid"]
+    targets = params.uid_list(await call.body(), "accepted")
+    outcomes = await call.services.relations.add_friends(call.app_id, uid, targets, RULES)
+    failed = {
+        Outcome.SELF: ("ERR_CANNOT_FORM_SELF_RELATION", "A user cannot befriend themselves."),
+        Outcome.ALREADY: ("ERR_ALREADY_FRIEND", "The users are already friends."),
+        Outcome.NOT_FOUND: ("ERR_UID_NOT_FOUND", "The UID does not exist."),
+        Outcome.LIMIT: ("ERR_FAILED_TO_ADD_FRIEND", "The friend limit has been reached."),
+    }
+    accepted = {
+        t: _outcome_entry(o, "Created relationship with status accepted.", failed)
+        for t, o in outcomes.items()
+    }
+    return ok({"accepted": accepted})
+
+
+async def list_friends(call: Call) -> Response:
+    owner = await call.services.relations.subject(call.app_id, call.params["uid"], RULES)
+    request = params.related_list_request(call.query, call.app_id, owner.pk, blocks=False)
+    return await _user_list(call, request, owner)
+
+
+async def remove_friends(call: Call) -> Response:
+    targets = params.uid_list(await call.body(), "friends")
+    await call.services.relations.remove_friends(call.app_id, call.params["uid"], targets, RULES)
+    return success("Deleted the friend relations successfully.")
+
+
+async def create_auth_token(call: Call) -> Response:
+    body = await call.body(required=False)
+    flag(body, "force")  # every call mints a token: stored hashes cannot be handed out again
+    uid = call.params["uid"]
+    token, created = await call.services.auth_tokens.create(call.app_id, uid, RULES, body)
+    return ok({"uid": RULES.uid.normalize(uid), "authToken": token, "createdAt": created // 1000})
+
+
+async def list_auth_tokens(call: Call) -> Response:
+    page, per_page = params.page_params(call.query)
+    tokens, total = await call.services.auth_tokens.list(
+        call.app_id, call.params["uid"], RULES, page, per_page
+    )
+    pagination = render.pagination(
+        count=len(tokens), per_page=per_page, page=page, has_more=False, total=total
+    )
+    return json_response(
+        {"data": [render.auth_token(t) for t in tokens], "meta": {"pagination": pagination}}
+    )
+
+
+async def flush_auth_tokens(call: Call) -> Response:
+    uid = call.params["uid"]
+    await call.services.auth_tokens.flush(call.app_id, uid, RULES)
+    return success(f"Cleared auth tokens successfully for UID {RULES.uid.normalize(uid)}.")
+
+
+async def get_auth_token(call: Call) -> Response:
+    token = call.params["authToken"]
+    found = await call.services.auth_tokens.get(call.app_id, call.params["uid"], RULES, token)
+    return ok(render.auth_token(found, shown=token))
+
+
+async def update_auth_token(call: Call) -> Response:
+    token = call.params["authToken"]
+    body = await call.body()
+    found = await call.services.auth_tokens.update(
+        call.app_id, call.params["uid"], RULES, token, body
+    )
+    return ok(render.auth_token(found, shown=token))
+
+
+async def delete_auth_token(call: Call) -> Response:
+    token = call.params["authToken"]
+    await call.services.auth_tokens.delete(call.app_id, call.params["uid"], RULES, token)
+    return success("The auth token has been deleted successfully.")
+
+
 def build_router() -> Router[Handler]:
     router: Router[Handler] = Router()
     other = Operation.OTHER
@@ -186,6 +334,18 @@ def build_router() -> Router[Handler]:
         ("GET", "/users/{uid}", other, get_user),
         ("PUT", "/users/{uid}", Operation.UPDATE_USER, update_user),
         ("DELETE", "/users/{uid}", other, delete_user),
+        ("POST", "/users/{uid}/blockedusers", other, block_users),
+        ("DELETE", "/users/{uid}/blockedusers", other, unblock_users),
+        ("GET", "/users/{uid}/blockedusers", other, list_blocked_users),
+        ("POST", "/users/{uid}/friends", other, add_friends),
+        ("GET", "/users/{uid}/friends", other, list_friends),
+        ("DELETE", "/users/{uid}/friends", other, remove_friends),
+        ("POST", "/users/{uid}/auth_tokens", Operation.CREATE_AUTH_TOKEN, create_auth_token),
+        ("GET", "/users/{uid}/auth_tokens", other, list_auth_tokens),
+        ("DELETE", "/users/{uid}/auth_tokens", other, flush_auth_tokens),
+        ("GET", "/users/{uid}/auth_tokens/{authToken}", other, get_auth_token),
+        ("PUT", "/users/{uid}/auth_tokens/{authToken}", other, update_auth_token),
+        ("DELETE", "/users/{uid}/auth_tokens/{authToken}", other, delete_auth_token),
         ("POST", "/roles", other, create_role),
         ("GET", "/roles", other, list_roles),
         ("GET", "/roles/{role}", other, get_role),

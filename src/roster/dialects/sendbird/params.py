@@ -10,7 +10,7 @@ from roster.core.errors import FieldProblem, Rule, invalid
 from roster.core.folding import fold, prefix_upper_bound
 from roster.core.user_service import MAX_FILTER_VALUES
 from roster.http.query import Query
-from roster.model.query import Activity, Order, UserQuery
+from roster.model.query import Activity, Order, Relation, UserQuery
 
 LIMIT_MAX = 100
 USER_IDS_MAX = 250
@@ -62,13 +62,13 @@ class ListRequest:
     token: str | None
 
 
-def list_users(query: Query, app_id: str) -> ListRequest:
-    mode = query.choice("active_mode", tuple(ACTIVE_MODES)) or "activated"
+def _filtered(
+    query: Query, app_id: str, activity: Activity, **more: Any
+) -> tuple[UserQuery, int, str | None]:
+    """The filters list users and list blocked users share: ids, metadata, paging."""
     user_ids = query.items("user_ids")
     if len(user_ids) > USER_IDS_MAX:
         raise invalid(FieldProblem("user_ids", Rule.TOO_MANY, USER_IDS_MAX))
-    nickname = query.text("nickname")
-    prefix = query.text("nickname_startswith")
     key = query.text("metadatakey")
     values = query.items("metadatavalues_in")
     if key and not values:
@@ -77,20 +77,62 @@ def list_users(query: Query, app_id: str) -> ListRequest:
         raise invalid(FieldProblem("metadatakey", Rule.REQUIRED))
     if len(set(values)) > MAX_FILTER_VALUES:
         raise invalid(FieldProblem("metadatavalues_in", Rule.TOO_MANY, MAX_FILTER_VALUES))
+    user_query = UserQuery(
+        app_id=app_id,
+        activity=activity,
+        order=Order.UID,
+        uids=tuple(dict.fromkeys(user_ids)),
+        metadata=(key, tuple(dict.fromkeys(values))) if key else None,
+        **more,
+    )
+    return user_query, limit(query), query.text("token") or None
+
+
+def list_users(query: Query, app_id: str) -> ListRequest:
+    mode = query.choice("active_mode", tuple(ACTIVE_MODES)) or "activated"
+    nickname = query.text("nickname")
+    prefix = query.text("nickname_startswith")
     search = None
     if prefix:
         folded = fold(prefix)
         search = (folded, prefix_upper_bound(folded))
-    user_query = UserQuery(
-        app_id=app_id,
-        activity=ACTIVE_MODES[mode],
-        order=Order.UID,
+    user_query, page_limit, token = _filtered(
+        query,
+        app_id,
+        ACTIVE_MODES[mode],
         search=search,
         search_name=True,
         search_uid=False,
-        uids=tuple(dict.fromkeys(user_ids)),
         include_bots=query.boolean("show_bot", default=True),
         name_exact=fold(nickname) if nickname else None,
-        metadata=(key, tuple(dict.fromkeys(values))) if key else None,
     )
-    return ListRequest(user_query, limit(query), query.text("token") or None)
+    return ListRequest(user_query, page_limit, token)
+
+
+BLOCK_LISTS = {"blocked_by_me": Relation.BLOCKED_BY, "blocking_me": Relation.BLOCKING}
+
+
+def list_blocked(query: Query, app_id: str, owner_pk: int) -> ListRequest:
+    """Users `owner` blocked (`list=blocked_by_me`, the default) or who blocked `owner`."""
+    which = query.choice("list", tuple(BLOCK_LISTS)) or "blocked_by_me"
+    user_query, page_limit, token = _filtered(
+        query, app_id, Activity.ALL, related=(BLOCK_LISTS[which], owner_pk)
+    )
+    return ListRequest(user_query, page_limit, token)
+
+
+def block_targets(body: Mapping[str, Any]) -> tuple[list[str], bool]:
+    """The ids to block and whether one `target_id` named them (`users` = `user_ids`)."""
+    target = body.get("target_id")
+    if target is not None:
+        if not isinstance(target, str):
+            raise invalid(FieldProblem("target_id", Rule.TYPE_STRING))
+        return [target], True
+    for name in ("user_ids", "users"):
+        value = body.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise invalid(FieldProblem(name, Rule.TYPE_LIST))
+        return value, False
+    raise invalid(FieldProblem("target_id", Rule.REQUIRED))

@@ -219,6 +219,41 @@ async def delete_bot(call: Call) -> Response:
     return empty()
 
 
+async def block_users(call: Call) -> Response:
+    """`target_id` blocks one user (reply: that user, plus `users`); `user_ids`/`users` many."""
+    body = await call.body(required=False)
+    targets, single = params.block_targets(body)
+    _outcomes, found = await call.services.relations.block(
+        call.app_id, call.params["user_id"], targets, RULES, "user_ids", strict=True
+    )
+    blocked = [render.user(found[t]) for t in dict.fromkeys(targets)]
+    if single:
+        return json_response({**blocked[0], "users": blocked})
+    return json_response({"users": blocked})
+
+
+async def list_blocked(call: Call) -> Response:
+    owner = await call.services.relations.subject(call.app_id, call.params["user_id"], RULES)
+    request = params.list_blocked(call.query, call.app_id, owner.pk)
+    digest = page_token.filter_digest(request.query)
+    after = page_token.read(request.token, digest, _now(call)) if request.token else None
+    users, position = await call.services.users.list_after(request.query, after, request.limit)
+    next_token = page_token.issue(position, digest, _now(call)) if position else ""
+    return json_response({"users": [render.user(u) for u in users], "next": next_token})
+
+
+async def unblock_user(call: Call) -> Response:
+    await call.services.relations.unblock(
+        call.app_id,
+        call.params["user_id"],
+        [call.params["target_id"]],
+        RULES,
+        "target_id",
+        strict=True,
+    )
+    return empty()
+
+
 def build_router() -> Router[Handler]:
     router: Router[Handler] = Router()
     other = Operation.OTHER
@@ -238,6 +273,9 @@ def build_router() -> Router[Handler]:
         ("GET", f"{user}/metadata/{{key}}", other, view_metadata_item),
         ("PUT", f"{user}/metadata/{{key}}", other, update_metadata_item),
         ("DELETE", f"{user}/metadata/{{key}}", other, delete_metadata_item),
+        ("POST", f"{user}/block", other, block_users),
+        ("GET", f"{user}/block", other, list_blocked),
+        ("DELETE", f"{user}/block/{{target_id}}", other, unblock_user),
         ("POST", "/bots", other, create_bot),
         ("GET", "/bots", other, list_bots),
         ("GET", "/bots/{bot_userid}", other, view_bot),
