@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from importlib import resources
@@ -17,6 +18,7 @@ from roster.core.bot_service import BotService
 from roster.core.clock import Clock, SystemClock
 from roster.core.metadata_service import MetadataService
 from roster.core.page_marks import PageMarks
+from roster.core.presence_service import PresenceService
 from roster.core.relation_service import RelationService
 from roster.core.role_service import RoleService
 from roster.core.services import Services
@@ -25,6 +27,7 @@ from roster.core.user_service import UserService
 from roster.dialects.cometchat.routes import cometchat
 from roster.dialects.sendbird.routes import sendbird
 from roster.http.dialect import Dialect
+from roster.realtime.socket import presence_socket
 from roster.settings import Settings
 from roster.store.database import Database
 
@@ -54,6 +57,8 @@ class RosterApp:
         self.clock = clock or SystemClock()
         self.db: Database | None = None
         self.tenancy: Tenancy | None = None
+        self.presence: PresenceService | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
         self._cometchat: Dialect | None = None
         self._sendbird: Dialect | None = None
         self._docs: dict[str, bytes] = {}
@@ -83,8 +88,25 @@ class RosterApp:
         )
         self._cometchat = cometchat(services)
         self._sendbird = sendbird(services)
+        self.presence = PresenceService(db, self.clock, self.settings.presence_lease_ms)
+        await self.presence.start()
+        self._heartbeat = asyncio.create_task(self._beat(self.presence))
+
+    async def _beat(self, presence: PresenceService) -> None:
+        """Refresh this process's presence leases and reap dead ones, three times a lease."""
+        while True:
+            await asyncio.sleep(presence.lease_ms / 3000)
+            try:
+                await presence.heartbeat()
+            except Exception:
+                log.exception("presence heartbeat failed")
 
     async def stop(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+            self._heartbeat = None
         if self.db is not None:
             await self.db.close()
             self.db = None
@@ -92,6 +114,13 @@ class RosterApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
+            return
+        if scope["type"] == "websocket":
+            await self.start()
+            if scope["path"] == "/presence" and self.presence is not None:
+                await presence_socket(scope, receive, send, self.presence)
+            else:
+                await send({"type": "websocket.close", "code": 4404, "reason": "no such endpoint"})
             return
         if scope["type"] != "http":
             return

@@ -18,6 +18,8 @@ class Settings:
     app_id: str | None = None
     api_key: str | None = None
     page_mark_ttl_ms: int = 300_000
+    # A connection's presence lease: a crashed process's users go offline within this time.
+    presence_lease_ms: int = 15_000
 
     @property
     def engine(self) -> str:

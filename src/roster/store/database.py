@@ -6,7 +6,7 @@ The only other engine difference the SQL needs, membership in a list, is `in_lis
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
@@ -56,6 +56,14 @@ class Database(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+    async def publish(self, message: str) -> None:
+        """Send a message to every process's subscribers (this one included)."""
+        ...
+
+    async def subscribe(self, receiver: Callable[[str], None]) -> None:
+        """Call `receiver` with every published message from now on."""
+        ...
 
 
 class UniqueViolation(Exception):

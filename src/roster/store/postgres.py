@@ -7,7 +7,7 @@ that processes starting together apply each migration once.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -71,8 +71,15 @@ class PostgresConn:
 class PostgresDatabase:
     engine = "postgres"
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, channel: str, url: str, settings: dict[str, str] | None
+    ) -> None:
         self._pool = pool
+        self._channel = channel
+        self._url = url
+        self._settings = settings
+        self._listener: asyncpg.Connection | None = None
+        self._receivers: list[Callable[[str], None]] = []
 
     @classmethod
     async def connect(
@@ -82,7 +89,9 @@ class PostgresDatabase:
         pool = await asyncpg.create_pool(
             url, min_size=min_size, max_size=max_size, server_settings=settings
         )
-        return cls(pool)
+        # One NOTIFY channel per schema, so stores sharing a server do not hear each other.
+        channel = f"roster_events_{schema or 'public'}"[:63]
+        return cls(pool, channel, url, settings)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresConn]:
@@ -113,4 +122,22 @@ class PostgresDatabase:
         return version
 
     async def close(self) -> None:
+        if self._listener is not None:
+            await self._listener.close()
+            self._listener = None
         await self._pool.close()
+
+    async def publish(self, message: str) -> None:
+        """NOTIFY every process listening on this store, this one included."""
+        async with self._pool.acquire() as raw:
+            await raw.execute("SELECT pg_notify($1, $2)", self._channel, message)
+
+    async def subscribe(self, receiver: Callable[[str], None]) -> None:
+        self._receivers.append(receiver)
+        if self._listener is None:
+            self._listener = await asyncpg.connect(self._url, server_settings=self._settings)
+            await self._listener.add_listener(self._channel, self._deliver)
+
+    def _deliver(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
+        for receiver in self._receivers:
+            receiver(str(payload))

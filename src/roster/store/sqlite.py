@@ -8,7 +8,7 @@ a thread hop would cost more than it saves (see ARCHITECTURE.md).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -61,6 +61,7 @@ class SqliteDatabase:
         raw.execute("PRAGMA busy_timeout=5000")
         raw.execute("PRAGMA cache_size=-65536")
         self._conn = SqliteConn(raw)
+        self._receivers: list[Callable[[str], None]] = []
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteConn]:
@@ -105,3 +106,11 @@ class SqliteDatabase:
 
     async def close(self) -> None:
         self._conn.raw.close()
+
+    # Pub/sub stays inside this process: several SQLite workers do not share events.
+    async def publish(self, message: str) -> None:
+        for receiver in self._receivers:
+            receiver(message)
+
+    async def subscribe(self, receiver: Callable[[str], None]) -> None:
+        self._receivers.append(receiver)

@@ -106,3 +106,14 @@ async def delete_tokens(conn: Conn, user_pk: int, kind: str) -> int:
     return await conn.execute(
         "DELETE FROM auth_tokens WHERE user_pk = ? AND kind = ?", (user_pk, kind)
     )
+
+
+async def find_login(conn: Conn, token_hash: str, now: int) -> tuple[str, int, str] | None:
+    """(app id, user pk, uid) for a token that may log in: unexpired, of an active user."""
+    row = await conn.fetchone(
+        "SELECT u.app_id, u.pk, u.uid FROM auth_tokens t JOIN users u ON u.pk = t.user_pk"
+        " WHERE t.token_hash = ? AND t.kind IN ('cometchat', 'sb_session', 'sb_access')"
+        " AND (t.expires_at IS NULL OR t.expires_at > ?) AND u.active = 1",
+        (token_hash, now),
+    )
+    return (str(row[0]), int(row[1]), str(row[2])) if row else None

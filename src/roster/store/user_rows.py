@@ -137,8 +137,14 @@ async def set_deactivated(conn: Conn, pks: Sequence[int], deactivated: bool, now
     clause, args = conn.in_list("user_pk", pks)
     await conn.execute(f"UPDATE user_tags SET active = ? WHERE {clause}", (active, *args))
     await conn.execute(f"UPDATE user_meta SET active = ? WHERE {clause}", (active, *args))
-    if deactivated:  # a deactivated user is logged out everywhere
+    if deactivated:  # a deactivated user is logged out everywhere, and offline
         await conn.execute(f"DELETE FROM auth_tokens WHERE {clause}", args)
+        await conn.execute(f"DELETE FROM presence_leases WHERE {clause}", args)
+        clause, args = conn.in_list("pk", pks)
+        await conn.execute(
+            f"UPDATE users SET online = 0, last_active_at = ? WHERE online = 1 AND {clause}",
+            (now, *args),
+        )
 
 
 async def delete_user(conn: Conn, pk: int) -> None:

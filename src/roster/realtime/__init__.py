@@ -1,0 +1,1 @@
+"""Real-time edge: the presence WebSocket."""
