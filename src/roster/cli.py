@@ -84,6 +84,14 @@ def main(ctx: click.Context) -> None:
     "--workers", envvar="ROSTER_WORKERS", default=1, type=click.IntRange(1, 64), show_default=True
 )
 @click.option(
+    "--presence-lease-ms",
+    envvar="ROSTER_PRESENCE_LEASE_MS",
+    default=15_000,
+    type=click.IntRange(300, 600_000),
+    show_default=True,
+    help="Presence lease: a dead process's users go offline within this time.",
+)
+@click.option(
     "--app-id",
     envvar="ROSTER_APP_ID",
     default=None,
@@ -102,13 +110,22 @@ def serve(
     host: str,
     port: int,
     workers: int,
+    presence_lease_ms: int,
     app_id: str | None,
     api_key: str | None,
 ) -> None:
     """Run the HTTP server (the default command)."""
     if bool(app_id) != bool(api_key):
         raise click.UsageError("--app-id and --api-key go together")
-    settings = _settings(db, database_url, pg_schema, host=host, port=port, workers=workers)
+    settings = _settings(
+        db,
+        database_url,
+        pg_schema,
+        host=host,
+        port=port,
+        workers=workers,
+        presence_lease_ms=presence_lease_ms,
+    )
     if app_id and api_key:
         _run(settings, lambda t: t.ensure_app_key(app_id, api_key))
         click.echo(f"roster: app {app_id} ready with the given fullAccess key")
