@@ -66,7 +66,9 @@ def block(client: TestClient, uid: str, *targets: str) -> dict[str, Any]:
 
 
 def unblock(client: TestClient, uid: str, *targets: str) -> dict[str, Any]:
-    return data(send(client, "DELETE", f"/users/{uid}/blockedusers", {"blockedUids": list(targets)}))
+    return data(
+        send(client, "DELETE", f"/users/{uid}/blockedusers", {"blockedUids": list(targets)})
+    )
 
 
 def blocked(client: TestClient, uid: str, **query: Any) -> list[dict[str, Any]]:
@@ -384,11 +386,7 @@ def test_both_directions_list_with_mixed_relations(
 
 
 def test_block_list_rows_are_full_users(cc: TestClient) -> None:
-    make_user(
-        cc,
-        "a",
-        "Ann",
-    )
+    make_user(cc, "a", "Ann")
     make_user(
         cc,
         "b",
@@ -797,6 +795,15 @@ def test_bad_friends_body_is_bad_request(cc: TestClient, body: Any) -> None:
     err = error(send(cc, "DELETE", "/users/a/friends", body), 400, "ERR_BAD_REQUEST")
     if body is not NO_BODY:
         assert "friends" in err.get("details", {}), err
+    assert uids_of(friends(cc, "a")) == ["b"]
+
+
+def test_removing_more_than_a_hundred_friends_is_bad_request(cc: TestClient) -> None:
+    users(cc, "a", "b")
+    befriend(cc, "a", "b")
+    targets = ["b"] + [f"ghost-{i}" for i in range(100)]
+    response = send(cc, "DELETE", "/users/a/friends", {"friends": targets})
+    bad_request(response, "friends")
     assert uids_of(friends(cc, "a")) == ["b"]
 
 

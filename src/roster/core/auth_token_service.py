@@ -14,7 +14,7 @@ import msgspec
 
 from roster.core.clock import Clock
 from roster.core.errors import ErrorKind, FieldProblem, RosterError, Rule, invalid
-from roster.core.tokens import cometchat_auth_token, token_hash
+from roster.core.tokens import cometchat_auth_token, masked, token_hash
 from roster.core.user_rules import NUL, UserRules
 from roster.model.users import LoginToken, User
 from roster.store import token_rows, user_rows
@@ -23,12 +23,6 @@ from roster.store.database import Conn, Database
 KIND = "cometchat"
 MAX_ACTIVE = 100
 TEXT_MAX = 1000
-
-
-def masked(token: str) -> str:
-    """`<uid>_<10-digit second>` + stars + the last four characters."""
-    head, _, tail = token.rpartition("_")
-    return f"{head}_{tail[:10]}{'*' * (len(tail) - 14)}{tail[-4:]}"
 
 
 def _details(raw: Mapping[str, object], *, required: bool) -> dict[str, str | None]:
@@ -134,7 +128,9 @@ async def _owner(conn: Conn, app_id: str, uid: str, rules: UserRules) -> User:
 async def _owned(conn: Conn, app_id: str, uid: str, rules: UserRules, token: str) -> LoginToken:
     """The token, which must exist in this app and belong to `uid`."""
     user = await _owner(conn, app_id, uid, rules)
-    found = await token_rows.find_token(conn, token_hash(token)) if NUL not in token else None
+    found = (
+        None if NUL in token else await token_rows.find_token(conn, app_id, KIND, token_hash(token))
+    )
     if found is None:
         raise RosterError(ErrorKind.TOKEN_NOT_FOUND, subject=token)
     if found[0] != user.pk:

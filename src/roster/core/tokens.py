@@ -11,6 +11,12 @@ def cometchat_auth_token(uid: str, created_at_s: int) -> str:
     return f"{uid}_{created_at_s:010d}{secrets.token_hex(15)}"
 
 
+def masked(token: str) -> str:
+    """What lists show of a CometChat token: `<uid>_<10-digit second>`, stars, the last four."""
+    head, _, tail = token.rpartition("_")
+    return f"{head}_{tail[:10]}{'*' * (len(tail) - 14)}{tail[-4:]}"
+
+
 def sendbird_session_token() -> str:
     """120 URL-safe characters: inside the 119-168 Sendbird documents for session tokens."""
     return secrets.token_urlsafe(90)

@@ -15,6 +15,7 @@ from roster.core.errors import ErrorKind, FieldProblem, RosterError, Rule, inval
 from roster.core.page_marks import PageMarks
 from roster.core.tokens import (
     cometchat_auth_token,
+    masked,
     sendbird_access_token,
     sendbird_session_token,
     token_hash,
@@ -90,7 +91,13 @@ class UserService:
             if with_auth_token:
                 auth_token = cometchat_auth_token(checked.user.uid, now // 1000)
                 await token_rows.insert_token(
-                    conn, app_id, pk, token_hash(auth_token), "cometchat", now
+                    conn,
+                    app_id,
+                    pk,
+                    token_hash(auth_token),
+                    "cometchat",
+                    now,
+                    shown=masked(auth_token),
                 )
             if issue_access_token:
                 access_token = await _new_access_token(conn, app_id, pk, now)

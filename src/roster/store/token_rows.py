@@ -24,8 +24,9 @@ async def insert_token(
     extra = dict(details or {})
     await conn.execute(
         "INSERT INTO auth_tokens (token_hash, app_id, user_pk, kind, created_at, expires_at,"
-        " shown, platform, device_id, user_agent, app_info)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " shown, platform, device_id, user_agent, app_info, seq)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+        " (SELECT COALESCE(MAX(s.seq), 0) + 1 FROM auth_tokens s WHERE s.user_pk = ?))",
         (
             token_hash,
             app_id,
@@ -38,6 +39,7 @@ async def insert_token(
             extra.get("device_id"),
             extra.get("user_agent"),
             extra.get("app_info"),
+            user_pk,
         ),
     )
 
@@ -49,12 +51,14 @@ def _token(row: Row) -> LoginToken:
     return LoginToken(row[0] or "", row[1], row[2], row[3], row[4], row[5], row[6])
 
 
-async def find_token(conn: Conn, token_hash: str) -> tuple[int, LoginToken] | None:
-    """The owner's pk and the token, by the token's hash."""
+async def find_token(
+    conn: Conn, app_id: str, kind: str, token_hash: str
+) -> tuple[int, LoginToken] | None:
+    """The owner's pk and the token of this app and kind, by the token's hash."""
     row = await conn.fetchone(
         f"SELECT t.user_pk, {_TOKEN_COLUMNS} FROM auth_tokens t JOIN users u ON u.pk = t.user_pk"
-        " WHERE t.token_hash = ?",
-        (token_hash,),
+        " WHERE t.token_hash = ? AND t.app_id = ? AND t.kind = ?",
+        (token_hash, app_id, kind),
     )
     return (int(row[0]), _token(row[1:])) if row else None
 
@@ -65,7 +69,7 @@ async def list_tokens(
     """Newest first; a user holds at most a hundred, so OFFSET is cheap."""
     rows = await conn.fetch(
         f"SELECT {_TOKEN_COLUMNS} FROM auth_tokens t JOIN users u ON u.pk = t.user_pk"
-        " WHERE t.user_pk = ? AND t.kind = ? ORDER BY t.created_at DESC, t.token_hash"
+        " WHERE t.user_pk = ? AND t.kind = ? ORDER BY t.seq DESC"
         " LIMIT ? OFFSET ?",
         (user_pk, kind, limit, offset),
     )
@@ -84,7 +88,7 @@ async def keep_newest(conn: Conn, user_pk: int, kind: str, keep: int) -> None:
     await conn.execute(
         "DELETE FROM auth_tokens WHERE user_pk = ? AND kind = ? AND token_hash NOT IN"
         " (SELECT token_hash FROM auth_tokens WHERE user_pk = ? AND kind = ?"
-        " ORDER BY created_at DESC, token_hash LIMIT ?)",
+        " ORDER BY seq DESC LIMIT ?)",
         (user_pk, kind, user_pk, kind, keep),
     )
 

@@ -17,5 +17,7 @@ CREATE TABLE friends (
     PRIMARY KEY (user_pk, friend_pk)
 );
 
--- Login tokens: a masked form to show in lists (the token itself is stored only as a hash).
+-- Login tokens: a masked form to show in lists (the token itself is stored only as a hash),
+-- and a per-user sequence, so "the oldest" is exact even for tokens minted in one millisecond.
 ALTER TABLE auth_tokens ADD COLUMN shown TEXT;
+ALTER TABLE auth_tokens ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
