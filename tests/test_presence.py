@@ -30,7 +30,7 @@ from roster.settings import Settings
 from tests.conftest import ContractClient, SendbirdClient, make_user
 
 RECEIVE_TIMEOUT = 5.0
-SETTLE = 0.3  # time for a PostgreSQL NOTIFY that should NOT arrive to arrive anyway
+SETTLE = 0.3  # time for a PostgreSQL NOTIFY in flight to arrive
 BAD_TOKEN = (4001, "invalid or expired token")
 SHORT_LEASE_MS = 600
 
@@ -180,7 +180,9 @@ class Rig:
 
 
 @pytest.fixture
-def rig(app: RosterApp, running: TestClient, cc: ContractClient, sb: ContractClient) -> Iterator[Rig]:
+def rig(
+    app: RosterApp, running: TestClient, cc: ContractClient, sb: ContractClient
+) -> Iterator[Rig]:
     sockets = Sockets(running, app)
     try:
         yield Rig(app, cc, sb, sockets)
@@ -194,7 +196,9 @@ def short_rig(settings: Settings, keys: dict[str, str]) -> Iterator[Rig]:
     app = RosterApp(dataclasses.replace(settings, presence_lease_ms=SHORT_LEASE_MS))
     with TestClient(app) as running:
         cc = ContractClient(app, base_url="http://testserver/v3", headers={"apikey": keys["full"]})
-        sb = SendbirdClient(app, base_url="http://testserver/v3", headers={"Api-Token": keys["full"]})
+        sb = SendbirdClient(
+            app, base_url="http://testserver/v3", headers={"Api-Token": keys["full"]}
+        )
         cc.portal = running.portal
         sb.portal = running.portal
         sockets = Sockets(running, app)
@@ -520,6 +524,7 @@ def test_subscribe_and_receive_presence_events(rig):
     a_token = token_cometchat(rig, "a")
     b_token = token_sendbird_session(rig, "b")
     a = rig.ws.connect(a_token)
+    time.sleep(SETTLE)  # let a's own online event pass before subscribing
 
     watcher.send({"type": "subscribe", "uids": ["a", "b", "ghost"]})
     assert watcher.json() == {
@@ -608,6 +613,7 @@ def test_only_watchers_receive_events(rig):
 def test_watching_oneself_and_being_watched_by_oneself(rig):
     token = token_cometchat(rig, "alice")
     first = rig.ws.connect(token)
+    time.sleep(SETTLE)  # let alice's online event pass before subscribing
     first.send({"type": "subscribe", "uids": ["alice"]})
     assert first.json() == {"type": "subscribed", "presence": {"alice": "online"}}
     second = rig.ws.connect(token)
@@ -763,7 +769,7 @@ def test_a_flood_closes_4008_and_the_server_keeps_serving(rig):
     assert_offline(rig, "alice")
     assert other.json()["status"] == "offline"
     other.ping_pong()
-    assert ok(rig.cc.get("/users?perPage=10"))["meta"]["pagination"]["total"] == 2
+    assert sorted(u["uid"] for u in ok(rig.cc.get("/users?perPage=10"))["data"]) == ["alice", "bob"]
     flooder.close()
     back = rig.ws.connect(token)
     assert other.json()["status"] == "online"
@@ -783,7 +789,7 @@ def test_messages_at_a_steady_rate_are_not_a_flood(rig):
     socket.close()
 
 
-# --- deactivation while connected (a 600 ms lease: a heartbeat every 200 ms) -----------------------
+# --- deactivation while connected (a 600 ms lease: a heartbeat every 200 ms) ----------------------
 
 
 def closed_within(socket: Socket, started: float, limit: float) -> tuple[tuple[int, str], float]:
@@ -809,10 +815,10 @@ def test_deactivating_a_connected_user_logs_them_out(short_rig, how):
     heartbeat = SHORT_LEASE_MS / 3000
     code, elapsed = closed_within(socket, started, heartbeat)
     assert code == (4003, "logged out")
-    assert elapsed <= heartbeat + 0.5, elapsed
+    assert elapsed <= heartbeat + 0.6, elapsed
     code, elapsed = closed_within(second, started, heartbeat)
     assert code == (4003, "logged out")
-    assert elapsed <= heartbeat + 0.5, elapsed
+    assert elapsed <= heartbeat + 0.6, elapsed
     socket.wait_handler()
     second.wait_handler()
     assert sb_user(rig.sb, "alice")["last_seen_at"] == user["last_seen_at"]
@@ -826,7 +832,7 @@ def test_a_permanently_deleted_user_is_logged_out(short_rig):
     assert rig.sb.delete("/users/alice").status_code == 200
     code, elapsed = closed_within(socket, started, SHORT_LEASE_MS / 3000)
     assert code == (4003, "logged out")
-    assert elapsed <= SHORT_LEASE_MS / 3000 + 0.5, elapsed
+    assert elapsed <= SHORT_LEASE_MS / 3000 + 0.6, elapsed
     assert rig.sb.get("/users/alice").status_code == 400
 
 
@@ -835,6 +841,7 @@ def test_a_watcher_hears_that_a_deactivated_user_went_offline(short_rig):
     rig = short_rig
     watcher = rig.ws.connect(token_cometchat(rig, "watcher"))
     socket = rig.ws.connect(token_cometchat(rig, "alice"))
+    time.sleep(SETTLE)  # let alice's online event pass before subscribing
     watcher.send({"type": "subscribe", "uids": ["alice"]})
     assert watcher.json() == {"type": "subscribed", "presence": {"alice": "online"}}
     lo = now_ms()
