@@ -48,10 +48,17 @@ class Tracker:
     def __init__(self, app: RosterApp) -> None:
         self.app = app
         self.finished: set[int] = set()
+        self.gates: dict[int, anyio.Event] = {}  # stalls a connection's outgoing messages
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def gated_send(message: Message) -> None:
+            gate = self.gates.get(id(scope))
+            if gate is not None and message["type"] == "websocket.send":
+                await gate.wait()
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, gated_send)
         finally:
             if scope["type"] == "websocket":
                 self.finished.add(id(scope))
@@ -118,7 +125,14 @@ class Socket:
         deadline = time.monotonic() + timeout
         while not self.handler_done:
             assert time.monotonic() < deadline, "the server's socket handler did not return"
-            time.sleep(0.01)
+            time.sleep(0.002)
+
+    def stall(self) -> Callable[[], None]:
+        """Make the server's sends to this client block (a client that does not read);
+        returns the function that lets them through again."""
+        gate: anyio.Event = self.session.portal.call(anyio.Event)
+        self.tracker.gates[id(self.session.scope)] = gate
+        return lambda: self.session.portal.call(gate.set)
 
     def close(self) -> None:
         """Close from the client and wait until the server has finished with the connection."""
@@ -330,11 +344,11 @@ def test_connect_with_each_token_kind(rig, kind, header):
     assert_online(rig, "alice")
     socket.ping_pong()
 
-    opened = now_ms()
+    before = now_ms()
     socket.close()
     closed = now_ms()
     assert_offline(rig, "alice")
-    assert_seen_between(rig, "alice", opened, closed)
+    assert_seen_between(rig, "alice", before, closed)
     assert sb_user(rig.sb, "alice")["has_ever_logged_in"] is True
 
 
@@ -775,6 +789,42 @@ def test_a_flood_closes_4008_and_the_server_keeps_serving(rig):
     assert other.json()["status"] == "online"
     back.ping_pong()
     back.close()
+
+
+def test_a_client_that_does_not_read_is_closed_4009(rig):
+    """Events for a connection that does not take them pile up to 1000, then it is closed."""
+    watcher = rig.ws.connect(token_cometchat(rig, "watcher"))
+    watcher.send({"type": "subscribe", "uids": ["alice"]})
+    assert watcher.json() == {"type": "subscribed", "presence": {"alice": "offline"}}
+    release = watcher.stall()
+    token = token_cometchat(rig, "alice")
+    for _ in range(505):  # 1010 events
+        rig.ws.connect(token).close()
+    time.sleep(3 * SETTLE)  # every NOTIFY has arrived
+    assert not watcher.handler_done
+    assert_online(rig, "watcher")  # stalled, not yet closed
+    release()
+
+    statuses = []
+    for _ in range(1100):
+        message = watcher.receive()
+        if message["type"] == "websocket.close":
+            break
+        event = json.loads(message["text"])
+        assert (event["type"], event["uid"]) == ("presence", "alice"), event
+        statuses.append(event["status"])
+    assert (message.get("code"), message.get("reason")) == (4009, "too many undelivered events")
+    # the queue's 1000 and the one the writer held; in order, alternating
+    assert 1000 <= len(statuses) <= 1001, len(statuses)
+    assert statuses == ["online", "offline"] * (len(statuses) // 2) + ["online"] * (
+        len(statuses) % 2
+    )
+    watcher.wait_handler()
+    assert_offline(rig, "watcher")
+    # the server carries on
+    again = rig.ws.connect(token)
+    again.ping_pong()
+    again.close()
 
 
 def test_messages_at_a_steady_rate_are_not_a_flood(rig):

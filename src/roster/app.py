@@ -89,6 +89,7 @@ class RosterApp:
         self._cometchat = cometchat(services)
         self._sendbird = sendbird(services)
         self.presence = PresenceService(db, self.clock, self.settings.presence_lease_ms)
+        services.users.presence = self.presence
         await self.presence.start()
         self._heartbeat = asyncio.create_task(self._beat(self.presence))
 

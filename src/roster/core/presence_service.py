@@ -104,6 +104,10 @@ class PresenceService:
             online = await presence_rows.online_uids(conn, app_id, wanted)
         return {uid: uid in online for uid in wanted}
 
+    async def went_offline(self, app_id: str, uid: str, at: int) -> None:
+        """Tell watchers that a user went offline outside a connection (deactivation)."""
+        await self._publish(app_id, uid, False, at)
+
     def watch(self, app_id: str, uids: Iterable[str], listener: Listener) -> None:
         for uid in uids:
             self._watchers.setdefault((app_id, uid), set()).add(listener)

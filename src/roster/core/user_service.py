@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import msgspec
 
@@ -56,11 +57,23 @@ class Created:
 SESSION_TOKEN_DAYS_MS = 7 * 24 * 3600 * 1000
 
 
+class OfflineNotice(Protocol):
+    async def went_offline(self, app_id: str, uid: str, at: int) -> None: ...
+
+
 class UserService:
     def __init__(self, db: Database, clock: Clock, marks: PageMarks) -> None:
         self._db = db
         self._clock = clock
         self._marks = marks
+        # Set by the app once presence runs: deactivating an online user tells its watchers.
+        self.presence: OfflineNotice | None = None
+
+    async def _offline(self, app_id: str, users: Sequence[User], at: int) -> None:
+        if self.presence is not None:
+            for user in users:
+                if user.online:
+                    await self.presence.went_offline(app_id, user.uid, at)
 
     def now_ms(self) -> int:
         """The service's clock, so page tokens and expiries share one notion of now."""
@@ -155,7 +168,9 @@ class UserService:
                 await user_rows.set_deactivated(conn, [user.pk], not patch.active, now)
             if issue_access_token:
                 access_token = await _new_access_token(conn, app_id, user.pk, now)
-            user = await _fetch(conn, app_id, uid, with_tags=True)
+            before, user = user, await _fetch(conn, app_id, uid, with_tags=True)
+        if patch.active is False:
+            await self._offline(app_id, [before], now)
         return Created(user, access_token=access_token)
 
     async def delete_user(
@@ -172,6 +187,7 @@ class UserService:
                 raise RosterError(ErrorKind.USER_DEACTIVATED, subject=uid)
             else:
                 await user_rows.set_deactivated(conn, [user.pk], True, now)
+        await self._offline(app_id, [user], now)
         return user
 
     async def issue_session_token(
@@ -213,6 +229,8 @@ class UserService:
             await user_rows.set_deactivated(
                 conn, [found[uid].pk for uid in changed], not active, now
             )
+        if not active:
+            await self._offline(app_id, [found[uid] for uid in changed], now)
         return changed, already, missing
 
     async def viewer(self, app_id: str, uid: str, rules: UserRules) -> User:

@@ -93,6 +93,10 @@ async def presence_socket(
         reader = asyncio.create_task(_read(ws, presence, session, watched, on_change, push))
         writer = asyncio.create_task(_write(ws, outbox))
         done, pending = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+        if reader in done and not reader.exception() and reader.result():
+            # The reader queued a close (a broken limit): let the writer send it first.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(writer), 1.0)
         for task in pending:
             task.cancel()
         for task in done:
@@ -119,19 +123,20 @@ async def _read(
     watched: set[str],
     on_change: Any,
     push: Any,
-) -> None:
+) -> bool:
+    """Serve the client's messages; True when it stops because the client broke a limit."""
     bucket = _Bucket()
     while True:
         message = await ws.receive()
         if message["type"] == "websocket.disconnect":
-            return
+            return False
         text = message.get("text")
         if text is None or len(text.encode()) > MESSAGE_MAX:
             push((BAD_MESSAGE, f"send JSON text of at most {MESSAGE_MAX} bytes"))
-            return
+            return True
         if not bucket.take():
             push((TOO_MANY, f"at most {int(RATE)} messages a second"))
-            return
+            return True
         try:
             request = msgspec.json.decode(text)
         except msgspec.DecodeError:

@@ -63,12 +63,6 @@ async def reap(conn: Conn, now: int) -> list[tuple[str, str, int]]:
     return gone
 
 
-async def drop_user(conn: Conn, user_pk: int, now: int) -> bool:
-    """End every connection of a user (deactivation); True if the user was online."""
-    await conn.execute("DELETE FROM presence_leases WHERE user_pk = ?", (user_pk,))
-    return await _offline_if_idle(conn, user_pk, now, now)
-
-
 async def _offline_if_idle(conn: Conn, user_pk: int, last_seen: int, now: int) -> bool:
     """Mark the user offline, seen at `last_seen`, unless a live lease remains."""
     changed = await conn.execute(
