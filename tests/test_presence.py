@@ -423,6 +423,24 @@ def test_missing_and_unknown_tokens_are_refused(rig, keys):
     assert user["has_ever_logged_in"] is False
 
 
+def test_a_full_process_refuses_new_connections(rig, monkeypatch):
+    """Past CONNECTIONS_MAX open connections a process closes new ones with 4013."""
+    from roster.realtime import socket as presence_socket
+
+    monkeypatch.setattr(presence_socket, "CONNECTIONS_MAX", 1)
+    first = rig.ws.connect(token_cometchat(rig, "alice"))  # asserts the greeting
+    assert sb_user(rig.sb, "alice")["is_online"] is True
+    bob = token_cometchat(rig, "bob")
+    code, reason = rig.ws.refused(f"/presence?token={bob}")
+    assert code == 4013
+    assert "too many connections" in reason
+    assert sb_user(rig.sb, "bob")["is_online"] is False
+    first.close()
+    second = rig.ws.connect(bob)
+    assert sb_user(rig.sb, "bob")["is_online"] is True
+    second.close()
+
+
 def test_an_unknown_path_is_refused(rig):
     token = token_cometchat(rig, "alice")
     assert rig.ws.refused(f"/presence/x?token={token}") == (4404, "no such endpoint")

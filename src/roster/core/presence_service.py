@@ -46,6 +46,11 @@ class PresenceService:
         self._watchers: dict[tuple[str, str], set[Listener]] = {}
         self._kicks: dict[str, Callable[[], None]] = {}  # conn id -> close that connection
 
+    @property
+    def connections(self) -> int:
+        """Connections open in this process."""
+        return len(self._kicks)
+
     async def start(self) -> None:
         await self._db.subscribe(self._deliver)
 

@@ -7,7 +7,8 @@ presence and then receives an event whenever one of them goes online or offline.
 
 Limits keep one client from stalling the server: messages are JSON text of at most
 `MESSAGE_MAX` bytes, at most `RATE` a second (bursts of `BURST`), at most `WATCH_MAX`
-watched users per connection, at most `QUEUE_MAX` undelivered events.
+watched users per connection, at most `QUEUE_MAX` undelivered events, and at most
+`CONNECTIONS_MAX` connections per process. A refused token costs one indexed lookup.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from roster.core.errors import RosterError
 from roster.core.presence_service import PresenceService, Session
 
+CONNECTIONS_MAX = 10_000  # open presence connections per process
 MESSAGE_MAX = 4096
 RATE = 20.0
 BURST = 40.0
@@ -36,6 +38,7 @@ LOGGED_OUT = 4003
 BAD_MESSAGE = 4004
 TOO_MANY = 4008
 TOO_SLOW = 4009
+FULL = 4013
 
 
 def _token(ws: WebSocket) -> str | None:
@@ -68,6 +71,9 @@ async def presence_socket(
 ) -> None:
     ws = WebSocket(scope, receive, send)
     await ws.accept()
+    if presence.connections >= CONNECTIONS_MAX:
+        await ws.close(FULL, "too many connections, try again later")
+        return
     try:
         session = await presence.login(_token(ws))
     except RosterError:
