@@ -195,49 +195,35 @@ def _outcome_entry(
     return {"success": False, "message": message, "code": code}
 
 
-async def block_users(call: Call) -> Response:
+async def _block_change(call: Call, *, undo: bool) -> Response:
+    """Block or unblock `blockedUids`, answering per uid."""
     uid = call.params["uid"]
     targets = params.uid_list(await call.body(), "blockedUids")
-    outcomes, _found = await call.services.relations.block(
-        call.app_id, uid, targets, RULES, "blockedUids"
-    )
+    relations = call.services.relations
+    if undo:
+        outcomes = await relations.unblock(call.app_id, uid, targets, RULES, "blockedUids")
+    else:
+        outcomes, _found = await relations.block(call.app_id, uid, targets, RULES, "blockedUids")
     me = RULES.uid.normalize(uid)
-    return ok(
-        {
-            t: _outcome_entry(
-                o,
-                f"The user with UID {me} has blocked user with UID {t} successfully.",
-                {
-                    Outcome.SELF: ("ERR_CANNOT_BLOCK_SELF", "A user cannot block themselves."),
-                    Outcome.NOT_FOUND: ("ERR_UID_NOT_FOUND", f"The UID {t} does not exist."),
-                },
-            )
-            for t, o in outcomes.items()
+    verb = "unblocked" if undo else "blocked"
+    results = {}
+    for t, o in outcomes.items():
+        failed = {
+            Outcome.SELF: ("ERR_CANNOT_BLOCK_SELF", f"A user cannot be {verb} by themselves."),
+            Outcome.NOT_FOUND: ("ERR_UID_NOT_FOUND", f"The UID {t} does not exist."),
+            Outcome.ABSENT: ("ERR_BAD_REQUEST", f"The UID {t} is not blocked by {me}."),
         }
-    )
+        done = f"The user with UID {me} has {verb} user with UID {t} successfully."
+        results[t] = _outcome_entry(o, done, failed)
+    return ok(results)
+
+
+async def block_users(call: Call) -> Response:
+    return await _block_change(call, undo=False)
 
 
 async def unblock_users(call: Call) -> Response:
-    uid = call.params["uid"]
-    targets = params.uid_list(await call.body(), "blockedUids")
-    outcomes = await call.services.relations.unblock(
-        call.app_id, uid, targets, RULES, "blockedUids"
-    )
-    me = RULES.uid.normalize(uid)
-    return ok(
-        {
-            t: _outcome_entry(
-                o,
-                f"The user with UID {me} has unblocked user with UID {t} successfully.",
-                {
-                    Outcome.SELF: ("ERR_CANNOT_BLOCK_SELF", "A user cannot unblock themselves."),
-                    Outcome.NOT_FOUND: ("ERR_UID_NOT_FOUND", f"The UID {t} does not exist."),
-                    Outcome.ABSENT: ("ERR_BAD_REQUEST", f"The UID {t} is not blocked by {me}."),
-                },
-            )
-            for t, o in outcomes.items()
-        }
-    )
+    return await _block_change(call, undo=True)
 
 
 async def list_blocked_users(call: Call) -> Response:
