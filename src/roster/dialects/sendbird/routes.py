@@ -38,13 +38,17 @@ def _now(call: Call) -> int:
     return call.services.users.now_ms()
 
 
-async def list_users(call: Call) -> Response:
-    request = params.list_users(call.query, call.app_id)
+async def _user_page(call: Call, request: params.ListRequest) -> Response:
+    """One page of a token-paginated user list: `{"users": [...], "next": token or ""}`."""
     digest = page_token.filter_digest(request.query)
     after = page_token.read(request.token, digest, _now(call)) if request.token else None
     users, position = await call.services.users.list_after(request.query, after, request.limit)
     next_token = page_token.issue(position, digest, _now(call)) if position else ""
     return json_response({"users": [render.user(u) for u in users], "next": next_token})
+
+
+async def list_users(call: Call) -> Response:
+    return await _user_page(call, params.list_users(call.query, call.app_id))
 
 
 async def create_user(call: Call) -> Response:
@@ -234,12 +238,7 @@ async def block_users(call: Call) -> Response:
 
 async def list_blocked(call: Call) -> Response:
     owner = await call.services.relations.subject(call.app_id, call.params["user_id"], RULES)
-    request = params.list_blocked(call.query, call.app_id, owner.pk)
-    digest = page_token.filter_digest(request.query)
-    after = page_token.read(request.token, digest, _now(call)) if request.token else None
-    users, position = await call.services.users.list_after(request.query, after, request.limit)
-    next_token = page_token.issue(position, digest, _now(call)) if position else ""
-    return json_response({"users": [render.user(u) for u in users], "next": next_token})
+    return await _user_page(call, params.list_blocked(call.query, call.app_id, owner.pk))
 
 
 async def unblock_user(call: Call) -> Response:
