@@ -366,7 +366,7 @@ def test_both_directions_list_with_mixed_relations(
     clocked: tuple[TestClient, ManualClock],
 ) -> None:
     cc, clock = clocked
-    users(cc, "a", "b", "c", "d", "e")
+    users(cc, "a", "b", "c", "d", "e", "f")
     clock.ms = T0 + 1_000
     block(cc, "a", "b", "d")
     clock.ms = T0 + 2_000
@@ -497,7 +497,7 @@ def test_users_list_without_viewer_has_no_viewer_keys(cc: TestClient) -> None:
 
 def test_users_list_with_viewer(clocked: tuple[TestClient, ManualClock]) -> None:
     cc, clock = clocked
-    users(cc, "a", "b", "c", "d", "e")
+    users(cc, "a", "b", "c", "d", "e", "f")
     clock.ms = T0 + 4_100
     block(cc, "a", "b", "d")
     clock.ms = T0 + 6_900
@@ -864,3 +864,22 @@ def test_auth_only_key_cannot_touch_relations(cc: TestClient, keys: dict[str, st
         error(response, 403, "AUTH_ERR_NO_ACCESS")
     assert blocked(cc, "a") == []
     assert friends(cc, "a") == []
+
+
+def test_the_friend_limit_refuses_further_friends(cc: TestClient, monkeypatch: Any) -> None:
+    """Past MAX_FRIENDS (1,000; 2 here) a friendship fails with ERR_FAILED_TO_ADD_FRIEND, on
+    either side's limit, and nothing else changes."""
+    from roster.core import relation_service
+
+    monkeypatch.setattr(relation_service, "MAX_FRIENDS", 2)
+    users(cc, "a", "b", "c", "d", "e", "f")
+    results = befriend(cc, "a", "b", "c", "d")
+    ok_entry(results["b"])
+    ok_entry(results["c"])
+    failed_entry(results["d"], "ERR_FAILED_TO_ADD_FRIEND")
+    assert uids_of(friends(cc, "a")) == ["b", "c"]
+    assert uids_of(friends(cc, "d")) == []
+    # f has room, but b is full (a and e): the limit of the other side counts too
+    ok_entry(befriend(cc, "b", "e")["e"])
+    failed_entry(befriend(cc, "f", "b")["b"], "ERR_FAILED_TO_ADD_FRIEND")
+    assert uids_of(friends(cc, "f")) == []
