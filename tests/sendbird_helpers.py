@@ -8,6 +8,28 @@ from urllib.parse import quote
 
 HEX40 = re.compile(r"[0-9a-f]{40}")
 
+# Every field of the user resource and its JSON type (the SDK coerces nothing).
+USER_FIELDS: dict[str, type] = {
+    "user_id": str,
+    "nickname": str,
+    "profile_url": str,
+    "require_auth_for_profile_image": bool,
+    "metadata": dict,
+    "access_token": str,
+    "is_online": bool,
+    "last_seen_at": int,
+    "is_active": bool,
+    "has_ever_logged_in": bool,
+    "created_at": int,
+    "discovery_keys": list,
+    "preferred_languages": list,
+    "locale": str,
+    "phone_number": str,
+    "is_hide_me_from_friends": bool,
+    "is_shadow_blocked": bool,
+    "session_tokens": list,
+}
+
 
 def ok(response: Any) -> Any:
     assert response.status_code == 200, response.text

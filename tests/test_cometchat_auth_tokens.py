@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from roster.app import RosterApp
 from roster.settings import Settings
+from tests.cometchat_helpers import bad_request, data, error
 from tests.conftest import ContractClient, make_user
 
 NO_BODY = object()
@@ -24,27 +25,6 @@ UNKNOWN_TOKEN = "u_1700000000" + "0" * 30
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def data(response: Any) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json()["data"]
-
-
-def error(response: Any, status: int, code: str) -> dict[str, Any]:
-    """Assert a CometChat error body with this status and code; return the error object."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}, body
-    err: dict[str, Any] = body["error"]
-    assert err["code"] == code, err
-    assert isinstance(err["message"], str) and err["message"], err
-    return err
-
-
-def bad_request(response: Any, field: str) -> None:
-    err = error(response, 400, "ERR_BAD_REQUEST")
-    assert field in err.get("details", {}), err
 
 
 def send(client: TestClient, method: str, path: str, body: Any = NO_BODY, **kw: Any) -> Any:

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from roster.app import RosterApp
 from roster.settings import Settings
+from tests.cometchat_helpers import bad_request, data, error
 from tests.conftest import ContractClient, make_user
 
 VIEWER_KEYS = (
@@ -27,27 +28,6 @@ NO_BODY = object()
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def data(response: Any) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json()["data"]
-
-
-def error(response: Any, status: int, code: str) -> dict[str, Any]:
-    """Assert a CometChat error body with this status and code; return the error object."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}, body
-    err: dict[str, Any] = body["error"]
-    assert err["code"] == code, err
-    assert isinstance(err["message"], str) and err["message"], err
-    return err
-
-
-def bad_request(response: Any, field: str) -> None:
-    err = error(response, 400, "ERR_BAD_REQUEST")
-    assert field in err.get("details", {}), err
 
 
 def send(client: TestClient, method: str, path: str, body: Any = NO_BODY) -> Any:
@@ -366,7 +346,7 @@ def test_both_directions_list_with_mixed_relations(
     clocked: tuple[TestClient, ManualClock],
 ) -> None:
     cc, clock = clocked
-    users(cc, "a", "b", "c", "d", "e", "f")
+    users(cc, "a", "b", "c", "d", "e")
     clock.ms = T0 + 1_000
     block(cc, "a", "b", "d")
     clock.ms = T0 + 2_000
@@ -497,7 +477,7 @@ def test_users_list_without_viewer_has_no_viewer_keys(cc: TestClient) -> None:
 
 def test_users_list_with_viewer(clocked: tuple[TestClient, ManualClock]) -> None:
     cc, clock = clocked
-    users(cc, "a", "b", "c", "d", "e", "f")
+    users(cc, "a", "b", "c", "d", "e")
     clock.ms = T0 + 4_100
     block(cc, "a", "b", "d")
     clock.ms = T0 + 6_900

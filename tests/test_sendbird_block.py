@@ -12,28 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.sendbird_helpers import err, ok, upath
-
-USER_FIELDS: dict[str, type] = {
-    "user_id": str,
-    "nickname": str,
-    "profile_url": str,
-    "require_auth_for_profile_image": bool,
-    "metadata": dict,
-    "access_token": str,
-    "is_online": bool,
-    "last_seen_at": int,
-    "is_active": bool,
-    "has_ever_logged_in": bool,
-    "created_at": int,
-    "discovery_keys": list,
-    "preferred_languages": list,
-    "locale": str,
-    "phone_number": str,
-    "is_hide_me_from_friends": bool,
-    "is_shadow_blocked": bool,
-    "session_tokens": list,
-}
+from tests.sendbird_helpers import USER_FIELDS, err, ok, upath
 
 # Ids that only work when the server routes on the raw path and decodes segments afterwards.
 SPECIAL_IDS = [

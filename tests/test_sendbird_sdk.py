@@ -54,6 +54,7 @@ from sendbird_platform_sdk.model.view_bot_by_id_response import ViewBotByIdRespo
 from sendbird_platform_sdk.model.view_bot_by_id_response_bot import ViewBotByIdResponseBot
 
 from tests.conftest import PG_URL, pg_execute
+from tests.sendbird_helpers import USER_FIELDS
 
 ROSTER = str(Path(sys.executable).parent / "roster")
 FORBIDDEN_PORTS = {5432, 6379, 3306, 5672, 1883, 4222}
@@ -81,6 +82,10 @@ AWKWARD_IDS = [
 
 
 # --- the server -----------------------------------------------------------------------------
+
+
+# The SDK model's typed fields: all of the resource's but session_tokens (kept as an extra).
+SDK_USER_TYPES = {k: v for k, v in USER_FIELDS.items() if k != "session_tokens"}
 
 
 def free_port() -> int:
@@ -218,31 +223,10 @@ def unique(label: str) -> str:
     return f"{label}-{uuid.uuid4().hex[:12]}"
 
 
-USER_TYPES: dict[str, type] = {
-    "user_id": str,
-    "nickname": str,
-    "profile_url": str,
-    "require_auth_for_profile_image": bool,
-    "metadata": dict,
-    "access_token": str,
-    "is_online": bool,
-    "last_seen_at": int,
-    "is_active": bool,
-    "has_ever_logged_in": bool,
-    "created_at": int,
-    "discovery_keys": list,
-    "preferred_languages": list,
-    "locale": str,
-    "phone_number": str,
-    "is_hide_me_from_friends": bool,
-    "is_shadow_blocked": bool,
-}
-
-
 def check_user(user: Any) -> SendbirdUser:
     """A SendbirdUser whose every field is present with its exact Python type."""
     assert isinstance(user, SendbirdUser), type(user)
-    for name, kind in USER_TYPES.items():
+    for name, kind in SDK_USER_TYPES.items():
         assert name in user, name
         assert type(user[name]) is kind, (name, user[name])
     assert all(type(k) is str and type(v) is str for k, v in user.metadata.items())

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.sendbird_helpers import HEX40, err, ok, upath
+from tests.sendbird_helpers import HEX40, USER_FIELDS, err, ok, upath
 
 SPECIAL_IDS = [
     "a/b",
@@ -31,27 +31,6 @@ SPECIAL_IDS = [
     ".",
     "..",
 ]
-
-USER_FIELDS: dict[str, type | tuple[type, ...]] = {
-    "user_id": str,
-    "nickname": str,
-    "profile_url": str,
-    "require_auth_for_profile_image": bool,
-    "metadata": dict,
-    "access_token": str,
-    "is_online": bool,
-    "last_seen_at": int,
-    "is_active": bool,
-    "has_ever_logged_in": bool,
-    "created_at": int,
-    "discovery_keys": list,
-    "preferred_languages": list,
-    "locale": str,
-    "phone_number": str,
-    "is_hide_me_from_friends": bool,
-    "is_shadow_blocked": bool,
-    "session_tokens": list,
-}
 
 
 # --- helpers -----------------------------------------------------------------------------
