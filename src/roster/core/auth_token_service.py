@@ -15,9 +15,10 @@ import msgspec
 from roster.core.clock import Clock
 from roster.core.errors import ErrorKind, FieldProblem, RosterError, Rule, invalid
 from roster.core.tokens import cometchat_auth_token, masked, token_hash
+from roster.core.user_lookup import active_user
 from roster.core.user_rules import NUL, UserRules
-from roster.model.users import LoginToken, User
-from roster.store import token_rows, user_rows
+from roster.model.users import LoginToken
+from roster.store import token_rows
 from roster.store.database import Conn, Database
 
 KIND = "cometchat"
@@ -66,7 +67,7 @@ class AuthTokenService:
         details = _details(raw, required=False)
         now = self._clock.now_ms()
         async with self._db.transaction() as conn:
-            user = await _owner(conn, app_id, uid, rules)
+            user = await active_user(conn, app_id, uid, rules)
             token = cometchat_auth_token(user.uid, now // 1000)
             await token_rows.insert_token(
                 conn,
@@ -85,7 +86,7 @@ class AuthTokenService:
         self, app_id: str, uid: str, rules: UserRules, page: int, per_page: int
     ) -> tuple[list[LoginToken], int]:
         async with self._db.reader() as conn:
-            user = await _owner(conn, app_id, uid, rules)
+            user = await active_user(conn, app_id, uid, rules)
             tokens = await token_rows.list_tokens(
                 conn, user.pk, KIND, per_page, (page - 1) * per_page
             )
@@ -112,22 +113,13 @@ class AuthTokenService:
 
     async def flush(self, app_id: str, uid: str, rules: UserRules) -> None:
         async with self._db.transaction() as conn:
-            user = await _owner(conn, app_id, uid, rules)
+            user = await active_user(conn, app_id, uid, rules)
             await token_rows.delete_tokens(conn, user.pk, KIND)
-
-
-async def _owner(conn: Conn, app_id: str, uid: str, rules: UserRules) -> User:
-    user = await user_rows.get_user(conn, app_id, rules.uid.normalize(uid))
-    if user is None:
-        raise RosterError(ErrorKind.USER_NOT_FOUND, subject=uid)
-    if not user.active:
-        raise RosterError(ErrorKind.USER_DEACTIVATED, subject=uid)
-    return user
 
 
 async def _owned(conn: Conn, app_id: str, uid: str, rules: UserRules, token: str) -> LoginToken:
     """The token, which must exist in this app and belong to `uid`."""
-    user = await _owner(conn, app_id, uid, rules)
+    user = await active_user(conn, app_id, uid, rules)
     found = (
         None if NUL in token else await token_rows.find_token(conn, app_id, KIND, token_hash(token))
     )

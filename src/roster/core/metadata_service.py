@@ -14,6 +14,7 @@ import msgspec
 
 from roster.core.clock import Clock
 from roster.core.errors import ErrorKind, FieldProblem, RosterError, Rule, invalid
+from roster.core.user_lookup import existing_user
 from roster.core.user_rules import FieldChecker, UserRules, meta_index_entries
 from roster.store import user_rows
 from roster.store.database import Database
@@ -54,9 +55,7 @@ class MetadataService:
     ) -> dict[str, str]:
         """All items, or only `keys` (missing keys are left out)."""
         async with self._db.reader() as conn:
-            user = await user_rows.get_user(conn, app_id, rules.uid.normalize(uid))
-        if user is None:
-            raise RosterError(ErrorKind.USER_NOT_FOUND, subject=uid)
+            user = await existing_user(conn, app_id, uid, rules)
         items = as_text(user.metadata)
         if keys is None:
             return items
@@ -123,9 +122,7 @@ class MetadataService:
         """Read, change and write the metadata object and its index in one transaction."""
         now = self._clock.now_ms()
         async with self._db.transaction() as conn:
-            user = await user_rows.get_user(conn, app_id, rules.uid.normalize(uid))
-            if user is None:
-                raise RosterError(ErrorKind.USER_NOT_FOUND, subject=uid)
+            user = await existing_user(conn, app_id, uid, rules)
             stored: Items = msgspec.json.decode(user.metadata) if user.metadata else {}
             before = len(stored)
             change(stored)

@@ -11,6 +11,7 @@ from enum import Enum
 
 from roster.core.clock import Clock
 from roster.core.errors import ErrorKind, FieldProblem, RosterError, Rule, invalid
+from roster.core.user_lookup import active_user
 from roster.core.user_rules import UserRules
 from roster.model.users import User
 from roster.store import relation_rows, user_rows
@@ -38,19 +39,18 @@ def _targets(uids: Sequence[str], rules: UserRules, limit: int, field: str) -> l
     return list(dict.fromkeys(rules.uid.normalize(u) for u in uids))
 
 
-async def _subject(conn: Conn, app_id: str, uid: str, rules: UserRules) -> User:
-    user = await user_rows.get_user(conn, app_id, rules.uid.normalize(uid))
-    if user is None:
-        raise RosterError(ErrorKind.USER_NOT_FOUND, subject=uid)
-    if not user.active:
-        raise RosterError(ErrorKind.USER_DEACTIVATED, subject=uid)
-    return user
-
-
-def _block_outcome(target: str, me: User, found: dict[str, User]) -> Outcome:
-    if target == me.uid:
-        return Outcome.SELF
-    return Outcome.DONE if target in found else Outcome.NOT_FOUND
+async def _block_targets(
+    conn: Conn, app_id: str, uid: str, targets: Sequence[str], rules: UserRules, field: str
+) -> tuple[User, dict[str, User], dict[str, Outcome]]:
+    """The acting user, the targets found, and whether each target can be (un)blocked."""
+    wanted = _targets(targets, rules, MAX_TARGETS, field)
+    me = await active_user(conn, app_id, uid, rules)
+    found = {u.uid: u for u in await user_rows.get_users(conn, app_id, wanted)}
+    outcomes = {
+        t: Outcome.SELF if t == me.uid else Outcome.DONE if t in found else Outcome.NOT_FOUND
+        for t in wanted
+    }
+    return me, found, outcomes
 
 
 def _refuse_failures(outcomes: dict[str, Outcome]) -> None:
@@ -69,7 +69,7 @@ class RelationService:
     async def subject(self, app_id: str, uid: str, rules: UserRules) -> User:
         """The active user whose relations a request reads or changes."""
         async with self._db.reader() as conn:
-            return await _subject(conn, app_id, uid, rules)
+            return await active_user(conn, app_id, uid, rules)
 
     async def block(
         self,
@@ -85,11 +85,8 @@ class RelationService:
 
         `strict`: any target that cannot be blocked refuses the whole call, changing nothing.
         """
-        wanted = _targets(targets, rules, MAX_TARGETS, field)
         async with self._db.transaction() as conn:
-            me = await _subject(conn, app_id, uid, rules)
-            found = {u.uid: u for u in await user_rows.get_users(conn, app_id, wanted)}
-            outcomes = {t: _block_outcome(t, me, found) for t in wanted}
+            me, found, outcomes = await _block_targets(conn, app_id, uid, targets, rules, field)
             if strict:
                 _refuse_failures(outcomes)
             done = [found[t].pk for t, o in outcomes.items() if o is Outcome.DONE]
@@ -107,11 +104,8 @@ class RelationService:
         strict: bool = False,
     ) -> dict[str, Outcome]:
         """Unblock each target; unblocking a user who is not blocked is harmless (ABSENT)."""
-        wanted = _targets(targets, rules, MAX_TARGETS, field)
         async with self._db.transaction() as conn:
-            me = await _subject(conn, app_id, uid, rules)
-            found = {u.uid: u for u in await user_rows.get_users(conn, app_id, wanted)}
-            outcomes = {t: _block_outcome(t, me, found) for t in wanted}
+            me, found, outcomes = await _block_targets(conn, app_id, uid, targets, rules, field)
             if strict:
                 _refuse_failures(outcomes)
             pks = [found[t].pk for t, o in outcomes.items() if o is Outcome.DONE]
@@ -133,7 +127,7 @@ class RelationService:
     ) -> dict[str, Outcome]:
         wanted = _targets(targets, rules, MAX_FRIENDS_PER_CALL, "accepted")
         async with self._db.transaction() as conn:
-            me = await _subject(conn, app_id, uid, rules)
+            me = await active_user(conn, app_id, uid, rules)
             found = {u.uid: u for u in await user_rows.get_users(conn, app_id, wanted) if u.active}
             already = await relation_rows.friend_pks(conn, me.pk, [u.pk for u in found.values()])
             room = MAX_FRIENDS - await relation_rows.count_friends(conn, me.pk)
@@ -162,7 +156,7 @@ class RelationService:
         """End friendships; if any target is not a friend, nothing changes."""
         wanted = _targets(targets, rules, MAX_TARGETS, "friends")
         async with self._db.transaction() as conn:
-            me = await _subject(conn, app_id, uid, rules)
+            me = await active_user(conn, app_id, uid, rules)
             found = {u.uid: u for u in await user_rows.get_users(conn, app_id, wanted)}
             friends = await relation_rows.friend_pks(conn, me.pk, [u.pk for u in found.values()])
             for t in wanted:

@@ -21,6 +21,7 @@ from roster.core.tokens import (
     sendbird_session_token,
     token_hash,
 )
+from roster.core.user_lookup import active_user, existing_user
 from roster.core.user_rules import (
     MAX_TIME_MS,
     UserRules,
@@ -202,9 +203,7 @@ class UserService:
             raise invalid(FieldProblem("expires_at", Rule.TOO_LARGE, MAX_TIME_MS))
         token = sendbird_session_token()
         async with self._db.transaction() as conn:
-            user = await _fetch(conn, app_id, rules.uid.normalize(uid), with_tags=False)
-            if not user.active:
-                raise RosterError(ErrorKind.USER_DEACTIVATED, subject=uid)
+            user = await active_user(conn, app_id, uid, rules)
             await token_rows.insert_token(
                 conn, app_id, user.pk, token_hash(token), "sb_session", now, expiry
             )
@@ -212,7 +211,7 @@ class UserService:
 
     async def revoke_session_tokens(self, app_id: str, uid: str, rules: UserRules) -> None:
         async with self._db.transaction() as conn:
-            user = await _fetch(conn, app_id, rules.uid.normalize(uid), with_tags=False)
+            user = await existing_user(conn, app_id, uid, rules)
             await token_rows.delete_tokens(conn, user.pk, "sb_session")
 
     async def set_active(
