@@ -66,6 +66,22 @@ async def bootstrap(settings: Settings) -> dict[str, str]:
         await db.close()
 
 
+class ManualClock:
+    """A clock the test sets; with `step`, every reading advances it (so no two readings tie)."""
+
+    def __init__(self, now_ms: int, step: int = 0) -> None:
+        self.ms = now_ms
+        self.step = step
+
+    def now_ms(self) -> int:
+        now = self.ms
+        self.ms += self.step
+        return now
+
+    def advance(self, ms: int) -> None:
+        self.ms += ms
+
+
 class ContractClient(TestClient):
     """A TestClient whose every response is validated against the dialect's OpenAPI file."""
 
@@ -91,6 +107,22 @@ def keys(settings: Settings) -> dict[str, str]:
 @pytest.fixture
 def app(settings: Settings, keys: dict[str, str]) -> RosterApp:
     return RosterApp(settings)
+
+
+CLOCK_T0 = 1_700_000_000_000  # ms: where `clocked` apps start
+
+
+@pytest.fixture
+def clocked(
+    settings: Settings, keys: dict[str, str]
+) -> Iterator[tuple[ContractClient, ManualClock]]:
+    """Like `cc`, but the app's clock is set by the test (starting at CLOCK_T0)."""
+    clock = ManualClock(CLOCK_T0)
+    app = RosterApp(settings, clock)
+    with ContractClient(
+        app, base_url="http://testserver/v3", headers={"apikey": keys["full"]}
+    ) as client:
+        yield client, clock
 
 
 @pytest.fixture

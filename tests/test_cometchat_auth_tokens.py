@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from roster.app import RosterApp
 from roster.settings import Settings
 from tests.cometchat_helpers import bad_request, data, error
-from tests.conftest import ContractClient, make_user
+from tests.conftest import ContractClient, ManualClock, make_user
 
 NO_BODY = object()
 SDK_BODY = {
@@ -63,19 +63,6 @@ def listed(client: TestClient, uid: str, **query: Any) -> tuple[list[dict[str, A
 
 def tpath(uid: str, token: str) -> str:
     return f"/users/{uid}/auth_tokens/{token}"
-
-
-class ManualClock:
-    """Set by the test; with `step`, every reading advances it (so no two mints tie)."""
-
-    def __init__(self, now_ms: int, step: int = 0) -> None:
-        self.ms = now_ms
-        self.step = step
-
-    def now_ms(self) -> int:
-        now = self.ms
-        self.ms += self.step
-        return now
 
 
 T0 = 1_700_000_000_000

@@ -5,16 +5,13 @@ Blocks are one relation whatever dialect made them, so a few tests also go throu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from roster.app import RosterApp
-from roster.settings import Settings
 from tests.cometchat_helpers import bad_request, data, error
-from tests.conftest import ContractClient, make_user
+from tests.conftest import CLOCK_T0, ManualClock, make_user
 
 VIEWER_KEYS = (
     "conversationId",
@@ -118,26 +115,7 @@ def reactivate(client: TestClient, *uid_list: str) -> None:
     assert sorted(done["reactivatedUids"]) == sorted(uid_list)
 
 
-class ManualClock:
-    def __init__(self, now_ms: int) -> None:
-        self.ms = now_ms
-
-    def now_ms(self) -> int:
-        return self.ms
-
-
-T0 = 1_700_000_000_000  # ms
-
-
-@pytest.fixture
-def clocked(settings: Settings, keys: dict[str, str]) -> Iterator[tuple[TestClient, ManualClock]]:
-    """Like `cc`, but the app's clock is set by the test."""
-    clock = ManualClock(T0)
-    app = RosterApp(settings, clock)
-    with ContractClient(
-        app, base_url="http://testserver/v3", headers={"apikey": keys["full"]}
-    ) as client:
-        yield client, clock
+T0 = CLOCK_T0  # ms
 
 
 # --- block / unblock -----------------------------------------------------------------------

@@ -22,7 +22,15 @@ from starlette.testclient import TestClient
 
 from roster.app import RosterApp
 from roster.settings import Settings
-from tests.conftest import ENGINES, PG_URL, ContractClient, bootstrap, make_user, pg_execute
+from tests.conftest import (
+    ENGINES,
+    PG_URL,
+    ContractClient,
+    ManualClock,
+    bootstrap,
+    make_user,
+    pg_execute,
+)
 
 PAGINATION_KEYS = {"total", "count", "per_page", "current_page", "total_pages"}
 
@@ -70,25 +78,6 @@ def deactivate(client: TestClient, *uid_list: str) -> None:
     response = client.request("DELETE", "/users", json={"uidsToDeactivate": list(uid_list)})
     assert response.status_code == 200, response.text
     assert sorted(response.json()["data"]["deactivatedUids"]) == sorted(uid_list)
-
-
-class ManualClock:
-    def __init__(self, now_ms: int) -> None:
-        self.ms = now_ms
-
-    def now_ms(self) -> int:
-        return self.ms
-
-
-@pytest.fixture
-def clocked(settings: Settings, keys: dict[str, str]) -> Iterator[tuple[TestClient, ManualClock]]:
-    """Like `cc`, but the app's clock is set by the test."""
-    clock = ManualClock(1_700_000_000_000)
-    app = RosterApp(settings, clock)
-    with ContractClient(
-        app, base_url="http://testserver/v3", headers={"apikey": keys["full"]}
-    ) as client:
-        yield client, clock
 
 
 # --------------------------------------------------------------------------- searchKey

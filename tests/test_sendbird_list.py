@@ -21,7 +21,7 @@ import pytest
 from roster.app import RosterApp
 from roster.core.user_rules import SENDBIRD_RULES
 from roster.settings import Settings
-from tests.conftest import APP_ID, SendbirdClient
+from tests.conftest import APP_ID, ManualClock, SendbirdClient
 from tests.sendbird_helpers import err, ok
 
 TOTAL = 2500
@@ -687,20 +687,9 @@ def test_tampered_token(sb):
 # --- token expiry (a clock the test controls) ------------------------------------------------
 
 
-class FakeClock:
-    def __init__(self, start_ms: int) -> None:
-        self.now = start_ms
-
-    def now_ms(self) -> int:
-        return self.now
-
-    def advance(self, ms: int) -> None:
-        self.now += ms
-
-
 @pytest.fixture
-def clocked(settings: Settings, keys: dict[str, str]) -> Iterator[tuple[Any, FakeClock]]:
-    clock = FakeClock(1_773_504_768_000)
+def clocked(settings: Settings, keys: dict[str, str]) -> Iterator[tuple[Any, ManualClock]]:
+    clock = ManualClock(1_773_504_768_000)
     app = RosterApp(settings, clock=clock)
     with SendbirdClient(
         app, base_url="http://testserver/v3", headers={"Api-Token": keys["full"]}

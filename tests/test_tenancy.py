@@ -17,7 +17,7 @@ from roster.core.clock import SystemClock
 from roster.core.tenancy import KEY_CACHE_MS, Tenancy
 from roster.model.apps import Scope
 from roster.settings import Settings
-from tests.conftest import APP_ID, ContractClient
+from tests.conftest import APP_ID, ContractClient, ManualClock
 
 PREFIXES = ["/cometchat/v3", "/cometchat/v3.0", "/v3", "/v3.0"]
 
@@ -401,14 +401,6 @@ def test_health_needs_no_key(app):
 # --- revoked keys -----------------------------------------------------------------------------
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = SystemClock().now_ms()
-
-    def now_ms(self) -> int:
-        return self.now
-
-
 async def _revoke(settings: Settings, app_id: str, secret: str) -> str:
     db = await open_database(settings)
     try:
@@ -451,12 +443,12 @@ def test_revoked_key_stops_working_in_a_fresh_process(settings, keys):
 
 
 def test_revoked_key_stops_working_once_the_cache_expires(settings, keys):
-    clock = FakeClock()
+    clock = ManualClock(SystemClock().now_ms())
     headers = {"apikey": keys["full"]}
     with ContractClient(RosterApp(settings, clock), base_url="http://testserver/v3") as c:
         assert _ok(c.get("/users", headers=headers))["data"] == []
         asyncio.run(_revoke(settings, APP_ID, keys["full"]))
-        clock.now += KEY_CACHE_MS + 1
+        clock.advance(KEY_CACHE_MS + 1)
         _error(c.get("/users", headers=headers), 401, "AUTH_ERR_APIKEY_NOT_FOUND")
         _error(
             c.post("/users", json={"uid": "z", "name": "Z"}, headers=headers),
