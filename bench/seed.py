@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 from roster.app import open_database
-from roster.core.folding import fold, prefix_upper_bound
+from roster.core.folding import fold, prefix_range
 from roster.model.query import Activity, Order, UserQuery
 from roster.model.users import NewUser
 from roster.settings import Settings
@@ -23,7 +23,7 @@ BATCH = 20_000
 
 
 def search(text: str) -> tuple[str, str | None]:
-    return fold(text), prefix_upper_bound(fold(text))
+    return prefix_range(text)
 
 
 # Every list filter of the CometChat dialect, as the store sees it.

@@ -33,3 +33,9 @@ def prefix_upper_bound(prefix: str) -> str | None:
             return "".join(chars)
         chars.pop()
     return None
+
+
+def prefix_range(text: str) -> tuple[str, str | None]:
+    """The key range [low, high) of every name or id whose folded form starts like `text`."""
+    folded = fold(text)
+    return folded, prefix_upper_bound(folded)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from roster.core.errors import FieldProblem, Rule, invalid
-from roster.core.folding import fold, prefix_upper_bound
+from roster.core.folding import prefix_range
 from roster.core.user_service import MAX_BULK_UIDS, MAX_FILTER_VALUES
 from roster.http.query import Query
 from roster.model.query import Activity, Order, Relation, UserQuery
@@ -77,13 +77,10 @@ def page_params(query: Query) -> tuple[int, int]:
 def list_request(query: Query, app_id: str) -> ListRequest:
     page, per_page = page_params(query)
     search_key = query.text("searchKey")
-    search = None
+    search = prefix_range(search_key) if search_key else None
     search_in = set(query.items("searchIn"))
     if search_in - {"name", "uid"}:
         raise invalid(FieldProblem("searchIn", Rule.BAD_CHOICE, choices=("name", "uid")))
-    if search_key:
-        folded = fold(search_key)
-        search = (folded, prefix_upper_bound(folded))
     status = query.choice("status", ("available", "offline"))
     roles = [r.lower() for r in query.items("roles")]
     single_role = query.text("role")
@@ -133,10 +130,7 @@ def related_list_request(query: Query, app_id: str, owner_pk: int, *, blocks: bo
     if blocks:
         relation = DIRECTIONS[query.choice("direction", tuple(DIRECTIONS)) or "blockedByMe"]
     search_key = query.text("searchKey")
-    search = None
-    if search_key:
-        folded = fold(search_key)
-        search = (folded, prefix_upper_bound(folded))
+    search = prefix_range(search_key) if search_key else None
     user_query = UserQuery(
         app_id=app_id, order=Order.NAME, search=search, related=(relation, owner_pk)
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from roster.core.errors import FieldProblem, Rule, invalid
-from roster.core.folding import fold, prefix_upper_bound
+from roster.core.folding import fold, prefix_range
 from roster.core.user_service import MAX_FILTER_VALUES
 from roster.http.query import Query
 from roster.model.query import Activity, Order, Relation, UserQuery
@@ -92,10 +92,7 @@ def list_users(query: Query, app_id: str) -> ListRequest:
     mode = query.choice("active_mode", tuple(ACTIVE_MODES)) or "activated"
     nickname = query.text("nickname")
     prefix = query.text("nickname_startswith")
-    search = None
-    if prefix:
-        folded = fold(prefix)
-        search = (folded, prefix_upper_bound(folded))
+    search = prefix_range(prefix) if prefix else None
     user_query, page_limit, token = _filtered(
         query,
         app_id,
