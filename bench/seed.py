@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 from roster.app import open_database
-from roster.core.folding import fold, prefix_range
+from roster.model.folding import fold, prefix_range
 from roster.model.query import Activity, Order, UserQuery
 from roster.model.users import NewUser
 from roster.settings import Settings

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
-import unicodedata
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,16 +30,12 @@ from tests.conftest import (
     make_user,
     pg_execute,
 )
+from tests.folding_reference import fold
 
 PAGINATION_KEYS = {"total", "count", "per_page", "current_page", "total_pages"}
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def fold(text: str) -> str:
-    """The documented comparison: Unicode case folding (after NFKC normalisation)."""
-    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def listing(client: TestClient, query: str = "", **headers: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from roster.core.errors import ErrorKind, FieldProblem, RosterError, Rule, invalid
-from roster.core.folding import fold
+from roster.model.folding import fold
 from roster.model.users import DEFAULT_ROLE, NewUser, UserPatch
 
 # Metadata values longer than this are stored but not indexed for metadata filters:

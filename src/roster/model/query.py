@@ -40,6 +40,9 @@ class UserQuery:
     search: tuple[str, str | None] | None = None
     search_name: bool = True
     search_uid: bool = True
+    # A folded substring the name or uid must contain (same columns as `search`): our
+    # extension, CometChat `searchMode=contains` and Sendbird `nickname_contains`.
+    contains: str | None = None
     online: bool | None = None
     roles: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()

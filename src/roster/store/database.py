@@ -32,6 +32,17 @@ class Conn(Protocol):
         """`column IN (values)` as SQL and arguments, in the engine's best form."""
         ...
 
+    def has_substring(self, columns: Sequence[str], text: str) -> tuple[str, list[Any]]:
+        """Any of `columns` contains `text` literally, tested row by row (no index)."""
+        ...
+
+    def grams_match(self, columns: Sequence[str], text: str) -> tuple[str, list[Any]]:
+        """The same test answered from the trigram index (`text` of 3 characters or more).
+
+        `columns` are among `name_key` and `uid_key`; the clause reads `u` as the users row.
+        """
+        ...
+
     def index_hint(self, index: str | None) -> str:
         """Text after a table name that pins its index where the engine allows it ('' if not).
 

@@ -61,8 +61,20 @@ class PostgresConn:
         await self.raw.executemany(to_dollar(sql), rows)
 
     def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        if len(values) == 1:
+            return f"{column} = ?", [values[0]]  # `= ANY` would hide the index order
         kind = "bigint" if values and isinstance(values[0], int) else "text"
         return f"{column} = ANY(?::{kind}[])", [list(values)]
+
+    def has_substring(self, columns: Sequence[str], text: str) -> tuple[str, list[Any]]:
+        tests = [f"strpos(u.{column}, ?) > 0" for column in columns]
+        return f"({' OR '.join(tests)})", [text] * len(columns)
+
+    def grams_match(self, columns: Sequence[str], text: str) -> tuple[str, list[Any]]:
+        # LIKE '%text%' is what pg_trgm's GIN index answers; the wildcards in text are escaped.
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        tests = [f"u.{column} LIKE ?" for column in columns]
+        return f"({' OR '.join(tests)})", [pattern] * len(columns)
 
     def index_hint(self, index: str | None) -> str:
         return ""
@@ -115,6 +127,9 @@ class PostgresDatabase:
             for number, statements in migrations.load("postgres"):
                 if number in done:
                     continue
+                step = migrations.STEPS.get(number)
+                if step is not None:
+                    await step(PostgresConn(raw))
                 for statement in statements:
                     await raw.execute(statement)
                 await raw.execute("INSERT INTO schema_migrations (version) VALUES ($1)", number)

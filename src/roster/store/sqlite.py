@@ -46,6 +46,16 @@ class SqliteConn:
     def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         return f"{column} IN ({','.join('?' * len(values))})", list(values)
 
+    def has_substring(self, columns: Sequence[str], text: str) -> tuple[str, list[Any]]:
+        tests = [f"instr(u.{column}, ?) > 0" for column in columns]
+        return f"({' OR '.join(tests)})", [text] * len(columns)
+
+    def grams_match(self, columns: Sequence[str], text: str) -> tuple[str, list[Any]]:
+        # An FTS5 phrase of a trigram table matches exactly the rows holding the substring.
+        phrase = '"' + text.replace('"', '""') + '"'
+        query = f"{{{' '.join(columns)}}} : {phrase}"
+        return "u.pk IN (SELECT rowid FROM user_grams WHERE user_grams MATCH ?)", [query]
+
     def index_hint(self, index: str | None) -> str:
         return f"INDEXED BY {index}" if index else ""
 
@@ -91,6 +101,9 @@ class SqliteDatabase:
             for number, statements in migrations.load("sqlite"):
                 if number in done:
                     continue
+                step = migrations.STEPS.get(number)
+                if step is not None:
+                    await step(self._conn)
                 for statement in statements:
                     raw.execute(statement)
                 raw.execute(

@@ -11,7 +11,7 @@ short branches. So a page costs O(page x branches), never O(matching users), on 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import product
 from typing import Any
 
@@ -98,9 +98,24 @@ def _any_of(sides: list[_Side], sql: _Sql) -> None:
         sql.args.extend(side.args)
 
 
-def _common(conn: Conn, q: UserQuery, sql: _Sql) -> None:
+def _contains(conn: Conn, q: UserQuery, sql: _Sql, grams: bool) -> None:
+    """The substring filter: from the trigram index, or tested on each row of an ordered walk."""
+    if q.contains is None:
+        return
+    columns = _search_columns(q)
+    test = conn.grams_match if grams else conn.has_substring
+    clause, args = test(columns, q.contains)
+    sql.add(clause, *args)
+
+
+def _search_columns(q: UserQuery) -> list[str]:
+    return [c for c, on in (("name_key", q.search_name), ("uid_key", q.search_uid)) if on]
+
+
+def _common(conn: Conn, q: UserQuery, sql: _Sql, grams: bool = False) -> None:
     """Conditions on the users row that every branch shares."""
     sql.add("u.app_id = ?", q.app_id)
+    _contains(conn, q, sql, grams)
     if q.online is not None:
         sql.add("u.online = ?", int(q.online))
     if q.roles:
@@ -132,8 +147,7 @@ def _search_ranges(q: UserQuery) -> list[tuple[str, str, str | None]]:
     if q.search is None:
         return []
     low, high = q.search
-    columns = [c for c, on in (("u.name_key", q.search_name), ("u.uid_key", q.search_uid)) if on]
-    return [(column, low, high) for column in columns]
+    return [(f"u.{column}", low, high) for column in _search_columns(q)]
 
 
 def _range(sql: _Sql, column: str, low: str, high: str | None) -> None:
@@ -174,7 +188,7 @@ def _branch(
     search: tuple[str, str, str | None] | None,
     side: _Side | None,
     select: str,
-    cross_small: bool | None,
+    plan: Plan,
 ) -> tuple[str, list[Any]]:
     """One ordered walk: through a side index (tag, metadata value), else the users indexes.
 
@@ -183,7 +197,7 @@ def _branch(
     """
     sql = _Sql()
     cross = search is not None and search[0] == _CROSS_COLUMN[q.order]
-    if side is not None and not (cross and cross_small):
+    if side is not None and not (cross and plan.cross_small):
         a = side.alias
         source = f"{side.table} {a} JOIN users u ON u.pk = {a}.user_pk"
         sql.add(f"{a}.app_id = ? AND {side.match}", q.app_id, *side.args)
@@ -191,7 +205,7 @@ def _branch(
         order_table = a if q.order in side.orders else "u"
         _after(sql, order_table, q.order, after)
     else:
-        hint = conn.index_hint(_cross_index(q, cross_small) if cross else None)
+        hint = conn.index_hint(_cross_index(q, plan.cross_small) if cross else None)
         source = f"users u {hint}".rstrip()
         if side is not None:
             sql.add(side.exists(), *side.args)
@@ -199,7 +213,7 @@ def _branch(
         _activity("u", q, sql)
         _after(sql, "u", q.order, after)
         order_table = "u"
-    _common(conn, q, sql)
+    _common(conn, q, sql, plan.contains_small)
     if search is not None:
         column, low, high = search
         if side is not None and side.alias == "t" and column == "u.name_key":
@@ -213,28 +227,53 @@ def _branch(
 # while they are few) or walks the list order and filters (cheap once they are many, because
 # matches are then dense). A capped count of the range picks one.
 CROSS_RANGE_SMALL = 5000
+# The same choice for a substring: few matches are read from the trigram index and sorted, many
+# are found by walking the list order and testing each row. Below 3 characters a substring has
+# no trigram, and is always that common, so it always walks.
+CONTAINS_SMALL = 5000
+MIN_GRAM = 3
 
 
-async def _cross_range_small(conn: Conn, q: UserQuery) -> bool | None:
-    ranges = [r for r in _search_ranges(q) if r[0] == _CROSS_COLUMN[q.order]]
-    if not ranges:
-        return None
-    column, low, high = ranges[0]
-    sql = _Sql()
-    sql.add("u.app_id = ?", q.app_id)
-    _range(sql, column, low, high)
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How a page query reads its rows, chosen from capped counts before building it."""
+
+    cross_small: bool | None = None  # None: no cross-order search
+    contains_small: bool = False  # read the substring's matches from the trigram index
+
+
+async def _capped_count(conn: Conn, q: UserQuery, sql: _Sql, cap: int) -> int:
     row = await conn.fetchone(
         f"SELECT COUNT(*) FROM (SELECT 1 FROM users u WHERE {sql.text()} LIMIT ?) s",
-        [*sql.args, CROSS_RANGE_SMALL],
+        [*sql.args, cap],
     )
-    return row is not None and int(row[0]) < CROSS_RANGE_SMALL
+    return int(row[0]) if row is not None else 0
+
+
+async def plan_for(conn: Conn, q: UserQuery) -> Plan:
+    cross_small = None
+    ranges = [r for r in _search_ranges(q) if r[0] == _CROSS_COLUMN[q.order]]
+    if ranges:
+        column, low, high = ranges[0]
+        sql = _Sql()
+        sql.add("u.app_id = ?", q.app_id)
+        _range(sql, column, low, high)
+        cross_small = await _capped_count(conn, q, sql, CROSS_RANGE_SMALL) < CROSS_RANGE_SMALL
+    contains_small = False
+    if q.contains is not None and len(q.contains) >= MIN_GRAM:
+        limit = CONTAINS_SMALL
+        sql = _Sql()
+        sql.add("u.app_id = ?", q.app_id)
+        _contains(conn, q, sql, grams=True)
+        contains_small = await _capped_count(conn, q, sql, limit) < limit
+    return Plan(cross_small, contains_small)
 
 
 async def page_query(
     conn: Conn, q: UserQuery, after: SortKey | None, limit: int, offset: int = 0
 ) -> tuple[str, list[Any]]:
     """The page query's text and arguments; tests and benchmarks EXPLAIN exactly this."""
-    return page_sql(conn, q, after, limit, offset, await _cross_range_small(conn, q))
+    return page_sql(conn, q, after, limit, offset, await plan_for(conn, q))
 
 
 def page_sql(
@@ -243,23 +282,25 @@ def page_sql(
     after: SortKey | None,
     limit: int,
     offset: int = 0,
-    cross_small: bool | None = None,
+    plan: Plan = Plan(),
+    columns: str | None = None,
 ) -> tuple[str, list[Any]]:
+    """`columns` narrows the select (default: whole users plus the name key)."""
     searches: list[tuple[str, str, str | None] | None] = list(_search_ranges(q)) or [None]
     branches = list(product(searches, _sides(q)))
     tail = " LIMIT ?" + (" OFFSET ?" if offset else "")
     tail_args = [limit, offset] if offset else [limit]
-    columns = f"{USER_COLUMNS}, u.name_key"
+    columns = columns or f"{USER_COLUMNS}, u.name_key"
     if len(branches) == 1:
         search, side = branches[0]
-        sql, args = _branch(conn, q, after, search, side, columns, cross_small)
+        sql, args = _branch(conn, q, after, search, side, columns, plan)
         return sql + tail, [*args, *tail_args]
     # Each branch returns whole rows, so the union needs no join back to users: a join there
     # is where PostgreSQL picks a hash join over every user (the trap in ARCHITECTURE.md).
     parts: list[str] = []
     args = []
     for search, side in branches:
-        branch_sql, branch_args = _branch(conn, q, after, search, side, columns, cross_small)
+        branch_sql, branch_args = _branch(conn, q, after, search, side, columns, plan)
         parts.append(f"SELECT * FROM ({branch_sql} LIMIT ?) b{len(parts)}")
         args.extend([*branch_args, limit + offset])
     order_by = ", ".join(_ORDER[q.order])
@@ -284,10 +325,26 @@ async def list_users(
     return result
 
 
+def _only_activity(q: UserQuery) -> bool:
+    """True when a query filters on nothing but activity, so maintained counts answer it."""
+    neutral = replace(
+        q, activity=Activity.ACTIVE, order=Order.NAME, search_name=True, search_uid=True
+    )
+    return neutral == UserQuery(q.app_id)
+
+
 async def count_users(conn: Conn, q: UserQuery) -> int:
+    if _only_activity(q):
+        sql = _Sql()
+        sql.add("app_id = ?", q.app_id)
+        _activity("user_counts", q, sql)
+        row = await conn.fetchone(
+            f"SELECT COALESCE(SUM(n), 0) FROM user_counts WHERE {sql.text()}", sql.args
+        )
+        return int(row[0]) if row else 0
     sql = _Sql()
     _activity("u", q, sql)
-    _common(conn, q, sql)
+    _common(conn, q, sql, grams=q.contains is not None and len(q.contains) >= MIN_GRAM)
     ranges = _search_ranges(q)
     if ranges:
         alternatives = []

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from roster.core.errors import FieldProblem, Rule, invalid
-from roster.core.folding import prefix_range
 from roster.core.user_service import MAX_BULK_UIDS, MAX_FILTER_VALUES
 from roster.http.query import Query
+from roster.model.folding import fold, prefix_range
 from roster.model.query import Activity, Order, Relation, UserQuery
 
 PER_PAGE_MAX = 1000
@@ -74,10 +74,24 @@ def page_params(query: Query) -> tuple[int, int]:
     return page, per_page
 
 
+SEARCH_MODES = ("prefix", "contains")
+
+
+def search_filter(query: Query) -> tuple[tuple[str, str | None] | None, str | None]:
+    """`searchKey` as (prefix range, substring): a prefix, the vendor's meaning, or with our
+    `searchMode=contains` a substring; folded either way, so case and accents do not matter."""
+    contains = query.choice("searchMode", SEARCH_MODES) == "contains"
+    search_key = query.text("searchKey")
+    if not search_key:
+        return None, None
+    if contains:
+        return None, fold(search_key)
+    return prefix_range(search_key), None
+
+
 def list_request(query: Query, app_id: str) -> ListRequest:
     page, per_page = page_params(query)
-    search_key = query.text("searchKey")
-    search = prefix_range(search_key) if search_key else None
+    search, contains = search_filter(query)
     search_in = set(query.items("searchIn"))
     if search_in - {"name", "uid"}:
         raise invalid(FieldProblem("searchIn", Rule.BAD_CHOICE, choices=("name", "uid")))
@@ -101,6 +115,7 @@ def list_request(query: Query, app_id: str) -> ListRequest:
         activity=activity,
         order=Order.NAME,
         search=search,
+        contains=contains,
         search_name=not search_in or "name" in search_in,
         search_uid=not search_in or "uid" in search_in,
         online=None if status is None else status == "available",
@@ -129,9 +144,12 @@ def related_list_request(query: Query, app_id: str, owner_pk: int, *, blocks: bo
     relation = Relation.FRIENDS
     if blocks:
         relation = DIRECTIONS[query.choice("direction", tuple(DIRECTIONS)) or "blockedByMe"]
-    search_key = query.text("searchKey")
-    search = prefix_range(search_key) if search_key else None
+    search, contains = search_filter(query)
     user_query = UserQuery(
-        app_id=app_id, order=Order.NAME, search=search, related=(relation, owner_pk)
+        app_id=app_id,
+        order=Order.NAME,
+        search=search,
+        contains=contains,
+        related=(relation, owner_pk),
     )
     return ListRequest(query=user_query, page=page, per_page=per_page, count=False, with_tags=False)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from roster.core.errors import FieldProblem, Rule, invalid
-from roster.core.folding import fold, prefix_range
 from roster.core.user_service import MAX_FILTER_VALUES
 from roster.http.query import Query
+from roster.model.folding import fold, prefix_range
 from roster.model.query import Activity, Order, Relation, UserQuery
 
 LIMIT_MAX = 100
@@ -93,11 +93,13 @@ def list_users(query: Query, app_id: str) -> ListRequest:
     nickname = query.text("nickname")
     prefix = query.text("nickname_startswith")
     search = prefix_range(prefix) if prefix else None
+    contains = query.text("nickname_contains")  # our extension: a substring, folded
     user_query, page_limit, token = _filtered(
         query,
         app_id,
         ACTIVE_MODES[mode],
         search=search,
+        contains=fold(contains) if contains else None,
         search_name=True,
         search_uid=False,
         include_bots=query.boolean("show_bot", default=True),
