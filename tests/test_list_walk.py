@@ -242,3 +242,39 @@ def test_filtered_walk(crowd: Any) -> None:
     assert [r["uid"] for r in rows] == [uid for uid, _name in wanted]
     jumped = get_page(cc, 30, 3, "&searchKey=ADA&searchIn=name")
     assert [r["uid"] for r in jumped["data"]] == [uid for uid, _name in wanted[60:90]]
+
+
+@pytest.mark.parametrize(
+    "extra",
+    ["", "&searchKey=e", "&searchKey=o&searchMode=contains", "&withDeactivated=true"],
+    ids=["all", "name-or-uid-prefix", "contains", "with-deactivated"],
+)
+def test_random_jumps_skim_marks(crowd: Any, extra: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jumps far past every mark skim the keys in between once; every page stays exact.
+
+    The skim threshold is lowered so that 2,500 users hold many skims, forwards and back.
+    """
+    from roster.core import user_service
+
+    monkeypatch.setattr(user_service, "SKIM_FROM_ROWS", 15)
+    cc, people, _expected = crowd
+    query = extra.replace("&searchKey=", "").split("&")[0]
+    contains = "searchMode=contains" in extra
+
+    def matches(uid: str, name: str) -> bool:
+        if not query:
+            return True
+        if contains:
+            return query in fold(name) or query in uid
+        return fold(name).startswith(query) or uid.startswith(query)
+
+    wanted = [
+        uid for uid, name in sorted(people, key=lambda p: (fold(p[1]), p[0])) if matches(uid, name)
+    ]
+    per_page = 7
+    last_page = -(-len(wanted) // per_page)
+    rng = random.Random(11)
+    pages = [rng.randint(1, last_page + 2) for _ in range(40)] + [last_page, 2, last_page - 1]
+    for page in pages:
+        got = [r["uid"] for r in get_page(cc, per_page, page, extra)["data"]]
+        assert got == wanted[(page - 1) * per_page : page * per_page], page

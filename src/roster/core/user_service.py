@@ -35,6 +35,8 @@ from roster.store import role_rows, token_rows, user_listing, user_rows
 from roster.store.database import Conn, Database, UniqueViolation
 
 MAX_BULK_UIDS = 1000
+# A page this many rows past its nearest mark is reached by skimming keys, not by OFFSET.
+SKIM_FROM_ROWS = 1000
 # Values one list filter may name (tags, roles); each tag becomes a branch of the page query.
 MAX_FILTER_VALUES = 100
 
@@ -247,6 +249,15 @@ class UserService:
         series = (query, per_page)
         start = self._marks.start(series, page, per_page, now)
         async with self._db.reader() as conn:
+            if start.offset >= SKIM_FROM_ROWS:
+                # A jump far past the nearest mark: read the sort keys in between once (an
+                # index-only walk) and keep one mark per page, instead of OFFSET every time.
+                keys = await user_listing.skim_keys(
+                    conn, query, start.after, per_page, start.offset
+                )
+                marks = [(start.page + n, key) for n, key in enumerate(keys, 1)]
+                self._marks.remember_many(series, marks, now)
+                start = self._marks.start(series, page, per_page, now)
             rows = await user_listing.list_users(
                 conn, query, start.after, start.offset, per_page + 1
             )

@@ -308,6 +308,24 @@ def page_sql(
     return sql, [*args, *tail_args]
 
 
+async def skim_keys(
+    conn: Conn, q: UserQuery, after: SortKey | None, every: int, rows: int
+) -> list[SortKey]:
+    """The sort key of every `every`-th row of the next `rows` rows after `after`.
+
+    Only sort-key columns are read, so the walk stays inside the list's index.
+    """
+    columns = ", ".join(f"u.{c}" for c in _ORDER[q.order])
+    inner, args = page_sql(conn, q, after, rows, 0, await plan_for(conn, q), columns)
+    sql = (
+        f"SELECT * FROM (SELECT k.*, row_number() OVER () AS n FROM ({inner}) k) s"
+        " WHERE n % ? = 0 ORDER BY n"
+    )
+    found = await conn.fetch(sql, [*args, every])
+    width = len(_ORDER[q.order])
+    return [tuple(row[:width]) for row in found]
+
+
 def sort_key(order: Order, name_key: str, user: User) -> SortKey:
     return (name_key, user.uid) if order is Order.NAME else (user.uid,)
 
