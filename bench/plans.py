@@ -36,9 +36,9 @@ async def measure(settings: Settings, repeat: int) -> list[tuple[str, float, flo
             deep = None  # the key that ends page 49: page 50 is a step deep into a walk
             for _ in range(49):
                 page = await user_listing.list_users(conn, query, deep, 0, 100)
-                if len(page) < 100:
+                if len(page.users) < 100:
                     break
-                deep = page[-1][1]
+                deep = page.key(99)
             timings = []
             for after in (None, deep):
                 samples = []
@@ -61,13 +61,32 @@ async def measure(settings: Settings, repeat: int) -> list[tuple[str, float, flo
     return rows
 
 
+def report(rows: list[tuple[str, float, float, str]]) -> None:
+    print("| query | page 1 ms | page 50 ms | plan (page 1) |")
+    print("|---|---:|---:|---|")
+    for label, first, later, plan in rows:
+        print(f"| {label} | {first:.2f} | {later:.2f} | `{plan[:400]}` |")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--existing", action="store_true", help="use the store bench.run seeded (bench/data/)"
+    )
     args = parser.parse_args()
+    if args.existing:
+        if args.engine == "sqlite":
+            settings = Settings(db=f"bench/data/sqlite-{args.users}.db")
+        else:
+            settings = Settings(
+                database_url=args.database_url, pg_schema=f"roster_bench_{args.users}"
+            )
+        report(await measure(settings, args.repeat))
+        return
     with tempfile.TemporaryDirectory() as scratch:
         if args.engine == "sqlite":
             settings = Settings(db=os.path.join(scratch, "bench.db"))
@@ -80,10 +99,7 @@ async def main() -> None:
         await load_users(settings, args.users)
         seconds = time.perf_counter() - started
         print(f"{args.engine}: loaded {args.users} users in {seconds:.1f} s")
-        print("| query | page 1 ms | page 50 ms | plan (page 1) |")
-        print("|---|---:|---:|---|")
-        for label, first, later, plan in await measure(settings, args.repeat):
-            print(f"| {label} | {first:.2f} | {later:.2f} | `{plan[:300]}` |")
+        report(await measure(settings, args.repeat))
         if args.engine == "postgres":
             conn = await asyncpg.connect(args.database_url)
             await conn.execute(f"DROP SCHEMA {SCHEMA} CASCADE")

@@ -258,14 +258,13 @@ class UserService:
                 marks = [(start.page + n, key) for n, key in enumerate(keys, 1)]
                 self._marks.remember_many(series, marks, now)
                 start = self._marks.start(series, page, per_page, now)
-            rows = await user_listing.list_users(
+            listed = await user_listing.list_users(
                 conn, query, start.after, start.offset, per_page + 1
             )
-            has_more = len(rows) > per_page
-            rows = rows[:per_page]
+            has_more = len(listed.users) > per_page
+            users = listed.users[:per_page]
             if has_more:
-                self._marks.remember(series, page + 1, rows[-1][1], now)
-            users = [user for user, _key in rows]
+                self._marks.remember(series, page + 1, listed.key(per_page - 1), now)
             if with_tags and users:
                 tags = await user_rows.tags_of(conn, [u.pk for u in users])
                 for user in users:
@@ -278,10 +277,10 @@ class UserService:
     ) -> tuple[list[User], SortKey | None]:
         """A page of users after a position, and the position after it (None: last page)."""
         async with self._db.reader() as conn:
-            rows = await user_listing.list_users(conn, query, after, 0, limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return [user for user, _key in rows], rows[-1][1] if more and rows else None
+            listed = await user_listing.list_users(conn, query, after, 0, limit + 1)
+        more = len(listed.users) > limit
+        users = listed.users[:limit]
+        return users, listed.key(limit - 1) if more and users else None
 
 
 async def _new_access_token(conn: Conn, app_id: str, pk: int, now: int) -> str:

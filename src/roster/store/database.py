@@ -28,6 +28,12 @@ class Conn(Protocol):
 
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
+    async def copy_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Insert many rows by the engine's fastest path (PostgreSQL: COPY)."""
+        ...
+
     def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         """`column IN (values)` as SQL and arguments, in the engine's best form."""
         ...

@@ -60,6 +60,11 @@ class PostgresConn:
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         await self.raw.executemany(to_dollar(sql), rows)
 
+    async def copy_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        await self.raw.copy_records_to_table(table, records=rows, columns=list(columns))
+
     def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         if len(values) == 1:
             return f"{column} = ?", [values[0]]  # `= ANY` would hide the index order

@@ -330,17 +330,26 @@ def sort_key(order: Order, name_key: str, user: User) -> SortKey:
     return (name_key, user.uid) if order is Order.NAME else (user.uid,)
 
 
+@dataclass(slots=True)
+class Listed:
+    """A page of users; `key(i)` is the sort key of the i-th, built only when asked for (a page
+    needs one key, at most, to remember where the next starts)."""
+
+    users: list[User]
+    order: Order
+    name_keys: list[str]
+
+    def key(self, index: int) -> SortKey:
+        return sort_key(self.order, self.name_keys[index], self.users[index])
+
+
 async def list_users(
     conn: Conn, q: UserQuery, after: SortKey | None, offset: int, limit: int
-) -> list[tuple[User, SortKey]]:
+) -> Listed:
     """Up to `limit` users after the key `after` (then skipping `offset`), in the query's order."""
     sql, args = await page_query(conn, q, after, limit, offset)
     rows = await conn.fetch(sql, args)
-    result = []
-    for row in rows:
-        user = to_user(row)
-        result.append((user, sort_key(q.order, row[USER_COLUMN_COUNT], user)))
-    return result
+    return Listed([to_user(row) for row in rows], q.order, [row[USER_COLUMN_COUNT] for row in rows])
 
 
 def _only_activity(q: UserQuery) -> bool:

@@ -1,0 +1,53 @@
+"""The floor: the least a server can do to answer a workload, to measure Roster against.
+
+A bare ASGI app on the same server (uvicorn), the same SQLite file and the same SQL statements
+Roster ran for the request (recorded by the harness), executed with stdlib `sqlite3` and the
+rows encoded with orjson: no routing, no auth, no validation, no dialect shapes. Roster's
+requests/s divided by the floor's is how close Roster's layers come to free.
+
+    FLOOR_DB=store.db FLOOR_PLANS=plans.json uvicorn --factory bench.floor:create
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+class Floor:
+    def __init__(self, db_path: str, plans: dict[str, list[tuple[str, list[Any]]]]) -> None:
+        self._conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA cache_size=-65536")
+        self._plans = plans
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        statements = self._plans.get(scope["path"].lstrip("/"))
+        if statements is None:
+            body, status = b"{}", 404
+        else:
+            body = orjson.dumps([self._conn.execute(s, a).fetchall() for s, a in statements])
+            status = 200
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def create() -> Floor:
+    with open(os.environ["FLOOR_PLANS"], encoding="utf-8") as plans:
+        return Floor(os.environ["FLOOR_DB"], json.load(plans))
