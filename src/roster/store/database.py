@@ -49,6 +49,11 @@ class Conn(Protocol):
         """
         ...
 
+    async def grams_count(self, columns: Sequence[str], text: str, cap: int) -> int:
+        """How many users (of any app) hold `text` in any of `columns`, counting up to `cap`
+        from the trigram index alone."""
+        ...
+
     def index_hint(self, index: str | None) -> str:
         """Text after a table name that pins its index where the engine allows it ('' if not).
 

@@ -81,6 +81,13 @@ class PostgresConn:
         tests = [f"u.{column} LIKE ?" for column in columns]
         return f"({' OR '.join(tests)})", [pattern] * len(columns)
 
+    async def grams_count(self, columns: Sequence[str], text: str, cap: int) -> int:
+        clause, args = self.grams_match(columns, text)
+        row = await self.fetchone(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM users u WHERE {clause} LIMIT ?) s", [*args, cap]
+        )
+        return int(row[0]) if row is not None else 0
+
     def index_hint(self, index: str | None) -> str:
         return ""
 

@@ -62,6 +62,14 @@ class SqliteConn:
         query = f"{{{' '.join(columns)}}} : {phrase}"
         return "u.pk IN (SELECT rowid FROM user_grams WHERE user_grams MATCH ?)", [query]
 
+    async def grams_count(self, columns: Sequence[str], text: str, cap: int) -> int:
+        _clause, args = self.grams_match(columns, text)
+        row = self.raw.execute(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM user_grams WHERE user_grams MATCH ? LIMIT ?)",
+            (*args, cap),
+        ).fetchone()
+        return int(row[0])
+
     def index_hint(self, index: str | None) -> str:
         return f"INDEXED BY {index}" if index else ""
 
