@@ -17,10 +17,10 @@ import contextlib
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, ParamSpec, cast
 from urllib.parse import urlsplit
 
 try:
@@ -30,6 +30,7 @@ try:
 except ImportError:  # pragma: no cover - the project installs it with uvicorn[standard]
     _loop_factory = None
 
+P = ParamSpec("P")
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 GRACE_SECONDS = 2.0  # how long requests in flight at the deadline may still take
 _CHUNKED, _UNTIL_CLOSE = -1, -2
@@ -262,29 +263,19 @@ async def run(
     return res
 
 
-def run_sync(
-    host: str,
-    port: int,
-    make_request: Callable[[int], Request],
-    *,
-    concurrency: int,
-    max_requests: int,
-    max_seconds: float,
-    ok: Callable[[int], bool] = lambda s: 200 <= s < 300,
-    on_response: Callable[[int, int, bytes], None] | None = None,
-) -> Result:
-    coro = run(
-        host,
-        port,
-        make_request,
-        concurrency=concurrency,
-        max_requests=max_requests,
-        max_seconds=max_seconds,
-        ok=ok,
-        on_response=on_response,
-    )
-    with asyncio.Runner(loop_factory=_loop_factory) as runner:
-        return runner.run(coro)
+def _blocking(
+    coroutine_fn: Callable[P, Coroutine[Any, Any, Result]],
+) -> Callable[P, Result]:
+    """The same call, run to completion on a fresh event loop (uvloop when installed)."""
+
+    def call(*args: P.args, **kwargs: P.kwargs) -> Result:
+        with asyncio.Runner(loop_factory=_loop_factory) as runner:
+            return runner.run(coroutine_fn(*args, **kwargs))
+
+    return call
+
+
+run_sync = _blocking(run)
 
 
 def _tree(pid: int) -> list[int]:
