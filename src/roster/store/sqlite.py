@@ -16,6 +16,12 @@ from roster.store import migrations
 from roster.store.database import Row, UniqueViolation
 
 
+def _grams_query(columns: Sequence[str], text: str) -> str:
+    """An FTS5 phrase on the trigram table: it matches exactly the rows holding `text`."""
+    phrase = '"' + text.replace('"', '""') + '"'
+    return f"{{{' '.join(columns)}}} : {phrase}"
+
+
 class SqliteConn:
     engine = "sqlite"
 
@@ -57,16 +63,13 @@ class SqliteConn:
         return f"({' OR '.join(tests)})", [text] * len(columns)
 
     def grams_match(self, columns: Sequence[str], text: str) -> tuple[str, list[Any]]:
-        # An FTS5 phrase of a trigram table matches exactly the rows holding the substring.
-        phrase = '"' + text.replace('"', '""') + '"'
-        query = f"{{{' '.join(columns)}}} : {phrase}"
+        query = _grams_query(columns, text)
         return "u.pk IN (SELECT rowid FROM user_grams WHERE user_grams MATCH ?)", [query]
 
     async def grams_count(self, columns: Sequence[str], text: str, cap: int) -> int:
-        _clause, args = self.grams_match(columns, text)
         row = self.raw.execute(
             "SELECT COUNT(*) FROM (SELECT 1 FROM user_grams WHERE user_grams MATCH ? LIMIT ?)",
-            (*args, cap),
+            (_grams_query(columns, text), cap),
         ).fetchone()
         return int(row[0])
 

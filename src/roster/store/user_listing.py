@@ -236,6 +236,11 @@ CONTAINS_SMALL = 50_000
 MIN_GRAM = 3
 
 
+def _gram_text(q: UserQuery) -> str | None:
+    """The query's substring, if it is long enough for the trigram index to answer."""
+    return q.contains if q.contains is not None and len(q.contains) >= MIN_GRAM else None
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """How a page query reads its rows, chosen from capped counts before building it."""
@@ -262,10 +267,11 @@ async def plan_for(conn: Conn, q: UserQuery) -> Plan:
         _range(sql, column, low, high)
         cross_small = await _capped_count(conn, q, sql, CROSS_RANGE_SMALL) < CROSS_RANGE_SMALL
     contains_small = False
-    if q.contains is not None and len(q.contains) >= MIN_GRAM:
+    text = _gram_text(q)
+    if text is not None:
         # Counted over every app, from the index alone: joining users to filter by app made
         # SQLite walk the app's users instead. An upper bound is enough to pick a strategy.
-        found = await conn.grams_count(_search_columns(q), q.contains, CONTAINS_SMALL)
+        found = await conn.grams_count(_search_columns(q), text, CONTAINS_SMALL)
         contains_small = found < CONTAINS_SMALL
     return Plan(cross_small, contains_small)
 
@@ -372,7 +378,7 @@ async def count_users(conn: Conn, q: UserQuery) -> int:
         return int(row[0]) if row else 0
     sql = _Sql()
     _activity("u", q, sql)
-    _common(conn, q, sql, grams=q.contains is not None and len(q.contains) >= MIN_GRAM)
+    _common(conn, q, sql, grams=_gram_text(q) is not None)
     ranges = _search_ranges(q)
     if ranges:
         alternatives = []
