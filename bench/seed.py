@@ -8,7 +8,10 @@ and friendships. The same `n` and `seed` give the same store.
 
 from __future__ import annotations
 
+import gc
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from roster.app import open_database
 from roster.model.folding import fold, prefix_range
@@ -101,40 +104,73 @@ SENDBIRD_QUERIES = {
 }
 
 
-def _users(rnd: random.Random, start: int, size: int) -> list[bulk.BulkUser]:
-    keys: dict[str, str] = {}
-    users = []
-    roll = [rnd.random() for _ in range(size * 5)]
-    for j, i in enumerate(range(start, start + size)):
-        name = name_of(i)
-        name_key = keys.get(name)
-        if name_key is None:
-            name_key = keys[name] = fold(name)
-        r_tag, r_meta, r_active, r_online, r_bot = roll[j * 5 : j * 5 + 5]
-        tags = [TAGS[int(r_tag * 100)]] if r_tag < 0.5 else []
-        color = COLORS[int(r_meta * 100) % 10]
-        entries = [("font_color", color), ("plan", PLANS[i % 3])] if r_meta < 0.6 else []
-        if entries and i % 4 == 0:
-            entries.append(("city", CITIES[i % 6]))
-        metadata = "{" + ",".join(f'"{k}":"{v}"' for k, v in entries) + "}" if entries else None
+_NAMES: list[tuple[str, str]] = []  # (name, folded) for every FIRST x initial x LAST
+
+
+def _names() -> list[tuple[str, str]]:
+    if not _NAMES:
+        for first in FIRST:
+            for initial in range(26):
+                for last in LAST:
+                    name = f"{first} {chr(ord('A') + initial)}. {last}"
+                    _NAMES.append((name, fold(name)))
+    return _NAMES
+
+
+def _metadata() -> dict[tuple[int, int], tuple[str, list[tuple[str, str]]]]:
+    """(JSON text, indexed items) by (color, i % 12): i % 12 decides plan and city."""
+    found = {}
+    for color in range(len(COLORS)):
+        for m in range(12):
+            entries = [("font_color", COLORS[color]), ("plan", PLANS[m % 3])]
+            if m % 4 == 0:
+                entries.append(("city", CITIES[m % 6]))
+            text = "{" + ",".join(f'"{k}":"{v}"' for k, v in entries) + "}"
+            found[color, m] = (text, entries)
+    return found
+
+
+def _rows(rnd: random.Random, start: int, size: int, first_pk: int, now: int) -> bulk.Rows:
+    """Users start..start+size as table rows, built straight into tuples: at a million users
+    the Python here costs as much as SQLite's inserts. `name_of` and `fold` are inlined as
+    table lookups; the random draws are the same, in the same order, as ever."""
+    names = _names()
+    rare = (RARE, fold(RARE))
+    metadata = _metadata()
+    n_first, n_last = len(FIRST), len(LAST)
+    draw = rnd.random
+    rolls = iter([draw() for _ in range(size * 5)])
+    rows = bulk.Rows()
+    add_user, add_tag, add_meta = rows.users.append, rows.tags.append, rows.meta.append
+    pk = first_pk + start
+    five = zip(range(start, start + size), rolls, rolls, rolls, rolls, rolls, strict=True)
+    for i, r_tag, r_meta, r_active, r_online, r_bot in five:
+        if i % RARE_EVERY == 7:
+            name, name_key = rare
+        else:
+            h = (i * 2654435761) & 0xFFFFFFFF
+            name, name_key = names[
+                ((h % n_first) * 26 + (h >> 8) % 26) * n_last + (h >> 16) % n_last
+            ]
         uid = f"user-{i}"
-        users.append(
-            bulk.BulkUser(
-                uid=uid,
-                uid_key=uid,
-                name=name,
-                name_key=name_key,
-                role=ROLES[i % 10],
-                avatar=f"https://img.example.com/{i}.png" if i % 3 else None,
-                metadata=metadata,
-                meta_entries=entries,
-                tags=tags,
-                is_bot=r_bot < 0.01,
-                online=r_online < 0.05,
-                active=r_active >= 0.05 or i == 0,
+        active = 1 if r_active >= 0.05 or i == 0 else 0
+        meta = None
+        if r_meta < 0.6:
+            meta, entries = metadata[int(r_meta * 100) % 10, i % 12]
+            for key, value in entries:
+                add_meta((pk, APP_ID, key, value, active, uid))
+        if r_tag < 0.5:
+            add_tag((pk, APP_ID, TAGS[int(r_tag * 100)], 0, active, name_key, uid))
+        avatar = f"https://img.example.com/{i}.png" if i % 3 else None
+        online = 1 if r_online < 0.05 else 0
+        add_user(
+            (
+                pk, APP_ID, uid, uid, name, name_key, avatar, meta, ROLES[i % 10],
+                1 if r_bot < 0.01 else 0, online, active, None if active else now, now,
             )
-        )
-    return users
+        )  # fmt: skip
+        pk += 1
+    return rows
 
 
 async def load_users(settings: Settings, n: int, seed: int = 1) -> None:
@@ -156,12 +192,15 @@ async def load_users(settings: Settings, n: int, seed: int = 1) -> None:
             first_pk = await bulk.next_pk(conn)
         if settings.engine == "sqlite":
             async with db.reader() as conn:
-                # Index pages of a million users outgrow the default cache: give the load 1 GB.
+                # Into a store that already holds users, index pages of a million users
+                # outgrow the default cache: give the load 1 GB.
                 await conn.execute("PRAGMA cache_size=-1000000")
-        for start in range(0, n, BATCH):
-            size = min(n, start + BATCH) - start
-            async with db.transaction() as conn:
-                await bulk.insert_users(conn, APP_ID, _users(rnd, start, size), 1, first_pk + start)
+        batches = (
+            _rows(rnd, start, min(n, start + BATCH) - start, first_pk, 1)
+            for start in range(0, n, BATCH)
+        )
+        with _gc_paused():
+            await bulk.load(db, batches)
         blocks, friends = _relations(rnd, n, first_pk)
         async with db.transaction() as conn:
             await bulk.insert_relations(conn, APP_ID, "blocks", blocks, 1)
@@ -170,6 +209,18 @@ async def load_users(settings: Settings, n: int, seed: int = 1) -> None:
             await conn.execute("ANALYZE")
     finally:
         await db.close()
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Millions of fresh tuples would run the cycle collector over and over, finding nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _relations(

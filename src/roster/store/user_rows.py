@@ -33,9 +33,10 @@ PATCHABLE = frozenset(
 
 def to_user(row: Row) -> User:
     """Positional on purpose: a list page builds a hundred of these per request."""
+    # `== 1`: SQLite gives 0/1 and PostgreSQL booleans; both compare, and faster than bool().
     return User(
-        row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], bool(row[8]),
-        bool(row[9]), row[10], row[11], row[12], row[13], bool(row[14]), row[15],
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8] == 1,
+        row[9] == 1, row[10], row[11], row[12], row[13], row[14] == 1, row[15],
     )  # fmt: skip
 
 

@@ -1,0 +1,222 @@
+"""The bulk load (`bulk.load`, used by the benchmark seed) on both engines.
+
+Into empty tables it drops the secondary indexes and the per-row triggers, loads, and builds
+everything once; these tests check that the store it leaves is the one row-by-row inserts
+would have left: the same catalog as a freshly migrated store, counters equal to the rows,
+trigram matches equal to a row-by-row substring test, and a working store for later writes.
+The seed's fast row builder is checked against a plain per-user transcription of the data set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import seed
+from roster.app import open_database
+from roster.model.folding import fold
+from roster.settings import Settings
+from roster.store import bulk
+from roster.store.database import Conn, Database
+
+N = 2_000
+PATTERNS = ["lex", "ann", "ser-1", "o'b", "ngu", "xyl", "user-19", "zzz"]
+
+
+async def catalog(conn: Conn) -> dict[str, Any]:
+    """Index and trigger definitions of the store (and the trigram index's settings)."""
+    if conn.engine == "sqlite":
+        rows = await conn.fetch(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('index', 'trigger')"
+        )
+        config = await conn.fetch("SELECT k, v FROM user_grams_config ORDER BY k")
+        return {"objects": sorted(map(tuple, rows)), "grams_config": [tuple(r) for r in config]}
+    indexes = await conn.fetch(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+    )
+    triggers = await conn.fetch(
+        "SELECT tgname, tgenabled, pg_get_triggerdef(oid) FROM pg_trigger"
+        " WHERE NOT tgisinternal AND tgrelid::regclass::text IN ('users', 'user_tags', 'user_meta')"
+    )
+    return {"indexes": sorted(map(tuple, indexes)), "triggers": sorted(map(tuple, triggers))}
+
+
+async def migrated_catalog(settings: Settings) -> dict[str, Any]:
+    db = await open_database(settings)
+    try:
+        await db.migrate()
+        async with db.reader() as conn:
+            return await catalog(conn)
+    finally:
+        await db.close()
+
+
+async def check_store(db: Database, users: int) -> None:
+    """Counters, trigram index and tag/metadata copies agree with the users rows."""
+    async with db.reader() as conn:
+        assert (await conn.fetchone("SELECT COUNT(*) FROM users"))[0] == users  # type: ignore[index]
+        counted = await conn.fetch(
+            "SELECT app_id, active, SUM(n) FROM user_counts GROUP BY app_id, active"
+            " HAVING SUM(n) <> 0 ORDER BY app_id, active"
+        )
+        actual = await conn.fetch(
+            "SELECT app_id, active, COUNT(*) FROM users GROUP BY app_id, active"
+            " ORDER BY app_id, active"
+        )
+        assert [tuple(r) for r in counted] == [tuple(r) for r in actual]
+        columns = ("name_key", "uid_key")
+        for text in PATTERNS:
+            grams, grams_args = conn.grams_match(columns, text)
+            rows, rows_args = conn.has_substring(columns, text)
+            by_index = await conn.fetch(f"SELECT pk FROM users u WHERE {grams}", grams_args)
+            by_rows = await conn.fetch(f"SELECT pk FROM users u WHERE {rows}", rows_args)
+            assert {r[0] for r in by_index} == {r[0] for r in by_rows}, text
+        for table in ("user_tags", "user_meta"):
+            stale = await conn.fetchone(
+                f"SELECT COUNT(*) FROM {table} t JOIN users u ON u.pk = t.user_pk"
+                " WHERE t.active <> u.active OR t.uid <> u.uid"
+            )
+            assert stale is not None and stale[0] == 0
+
+
+async def load_then_check(settings: Settings) -> None:
+    fresh = await migrated_catalog(settings)
+    await seed.load_users(settings, N, seed=3)
+    db = await open_database(settings)
+    try:
+        async with db.reader() as conn:
+            assert await catalog(conn) == fresh
+            assert (await conn.fetchone("SELECT COUNT(*) FROM user_tags"))[0] > N // 3  # type: ignore[index]
+            assert (await conn.fetchone("SELECT COUNT(*) FROM user_meta"))[0] > N  # type: ignore[index]
+        await check_store(db, N)
+        # A second load finds users already there and takes the row-by-row path.
+        async with db.reader() as conn:
+            first_pk = await bulk.next_pk(conn) - N
+        rnd = random.Random(5)
+        await bulk.load(
+            db, [seed._rows(rnd, N, 700, first_pk, 2), seed._rows(rnd, N + 700, 300, first_pk, 2)]
+        )
+        async with db.reader() as conn:
+            assert await catalog(conn) == fresh
+        await check_store(db, N + 1000)
+        # The triggers are back: a plain insert is counted and indexed.
+        async with db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO users (app_id, uid, uid_key, name, name_key, role, created_at)"
+                " VALUES ('a', 'late', 'late', 'Qwxyz Late', 'qwxyz late', 'default', 3)"
+            )
+        await check_store(db, N + 1001)
+        async with db.reader() as conn:
+            grams, args = conn.grams_match(("name_key",), "qwxyz")
+            found = await conn.fetch(f"SELECT uid FROM users u WHERE {grams}", args)
+            assert [r[0] for r in found] == ["late"]
+    finally:
+        await db.close()
+
+
+def test_load_into_empty_then_non_empty_store(settings: Settings) -> None:
+    asyncio.run(load_then_check(settings))
+
+
+async def failing_load(settings: Settings) -> None:
+    fresh = await migrated_catalog(settings)
+    db = await open_database(settings)
+    try:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO apps (app_id, name, created_at) VALUES ('a', 'a', 0)")
+
+        def batches() -> Iterator[bulk.Rows]:
+            yield seed._rows(random.Random(1), 0, 500, 1, 1)
+            raise RuntimeError("source failed")
+
+        with pytest.raises(RuntimeError, match="source failed"):
+            await bulk.load(db, batches())
+        async with db.reader() as conn:
+            assert await catalog(conn) == fresh
+            if conn.engine == "sqlite":
+                settings_now = [
+                    (await conn.fetchone(f"PRAGMA {name}"))[0]  # type: ignore[index]
+                    for name in ("journal_mode", "synchronous", "cache_size", "threads")
+                ]
+                assert settings_now == ["wal", 1, -65536, 0]
+        await check_store(db, 0)
+        await bulk.load(db, [seed._rows(random.Random(1), 0, 500, 1, 1)])
+        await check_store(db, 500)
+    finally:
+        await db.close()
+
+
+def test_failed_load_leaves_the_store_as_it_was(settings: Settings) -> None:
+    """Everything, the dropped indexes and triggers included, is one transaction."""
+    asyncio.run(failing_load(settings))
+
+
+async def load_beside_open_log(path: str) -> None:
+    db = await open_database(Settings(db=path))
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        await db.migrate()
+        other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()  # now holds the log open
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO apps (app_id, name, created_at) VALUES ('a', 'a', 0)")
+        await bulk.load(db, [seed._rows(random.Random(2), 0, 800, 1, 1)])
+        await check_store(db, 800)
+        async with db.reader() as conn:
+            assert await conn.fetchone("PRAGMA journal_mode") == ("wal",)
+        assert other.execute("SELECT COUNT(*) FROM users").fetchone() == (800,)
+    finally:
+        other.close()
+        await db.close()
+
+
+def test_sqlite_load_while_another_connection_holds_the_log(tmp_path: Path) -> None:
+    """The load cannot leave WAL then, and stays in it."""
+    asyncio.run(load_beside_open_log(str(tmp_path / "shared.db")))
+
+
+def reference_users(rnd: random.Random, start: int, size: int) -> list[bulk.BulkUser]:
+    """The data set spelled out user by user (the seed inlines this for speed)."""
+    users = []
+    roll = [rnd.random() for _ in range(size * 5)]
+    for j, i in enumerate(range(start, start + size)):
+        name = seed.name_of(i)
+        r_tag, r_meta, r_active, r_online, r_bot = roll[j * 5 : j * 5 + 5]
+        entries = []
+        if r_meta < 0.6:
+            color = seed.COLORS[int(r_meta * 100) % 10]
+            entries = [("font_color", color), ("plan", seed.PLANS[i % 3])]
+            if i % 4 == 0:
+                entries.append(("city", seed.CITIES[i % 6]))
+        metadata = "{" + ",".join(f'"{k}":"{v}"' for k, v in entries) + "}" if entries else None
+        users.append(
+            bulk.BulkUser(
+                uid=f"user-{i}",
+                uid_key=f"user-{i}",
+                name=name,
+                name_key=fold(name),
+                role=seed.ROLES[i % 10],
+                avatar=f"https://img.example.com/{i}.png" if i % 3 else None,
+                metadata=metadata,
+                meta_entries=entries,
+                tags=[seed.TAGS[int(r_tag * 100)]] if r_tag < 0.5 else [],
+                is_bot=r_bot < 0.01,
+                online=r_online < 0.05,
+                active=r_active >= 0.05 or i == 0,
+            )
+        )
+    return users
+
+
+def test_seed_rows_match_the_data_set_user_by_user() -> None:
+    fast, plain = random.Random(9), random.Random(9)
+    for start, size in [(0, 3_000), (3_000, 1_000), (39_990, 40)]:  # 40_007: the rare name
+        rows = seed._rows(fast, start, size, 11, 5)
+        expected = bulk.rows_of(seed.APP_ID, reference_users(plain, start, size), 5, 11 + start)
+        assert rows == expected
+    assert fast.random() == plain.random()

@@ -1,0 +1,130 @@
+"""SQLite group commit: writers that start together share one COMMIT, and each still gets its
+own all-or-nothing unit, released only once its writes are committed."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from roster.store.sqlite import SqliteDatabase
+
+
+async def _open(path: Path) -> SqliteDatabase:
+    db = SqliteDatabase(str(path))
+    await db.migrate()
+    return db
+
+
+def _apps_elsewhere(path: Path) -> list[str]:
+    """App ids as another connection sees them: committed rows only."""
+    with sqlite3.connect(path) as other:
+        return [r[0] for r in other.execute("SELECT app_id FROM apps ORDER BY app_id")]
+
+
+async def _add_app(db: SqliteDatabase, app_id: str, fail: bool = False) -> list[str]:
+    """Insert an app in a unit; once released, what another connection sees."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO apps (app_id, name, created_at) VALUES (?, ?, 0)", (app_id, app_id)
+        )
+        if fail:
+            raise ValueError(app_id)
+    path = db._conn.raw.execute("PRAGMA database_list").fetchone()[2]
+    return _apps_elsewhere(Path(path))
+
+
+def test_concurrent_writers_share_a_commit_and_return_committed(tmp_path: Path) -> None:
+    async def scenario() -> tuple[int, list[list[str]]]:
+        db = await _open(tmp_path / "s.db")
+        try:
+            before = db._group.commits
+            seen = await asyncio.gather(*(_add_app(db, f"a{i:02d}") for i in range(20)))
+            return db._group.commits - before, seen
+        finally:
+            await db.close()
+
+    commits, seen = asyncio.run(scenario())
+    assert commits < 20  # started together: fewer commits than writers (one, in practice)
+    for i, committed in enumerate(seen):
+        assert f"a{i:02d}" in committed  # each writer returned after its row was committed
+    assert _apps_elsewhere(tmp_path / "s.db") == [f"a{i:02d}" for i in range(20)]
+
+
+@pytest.mark.parametrize("failing", [0, 3])  # 0 opens the shared transaction, 3 joins it
+def test_a_failing_writer_is_undone_alone(tmp_path: Path, failing: int) -> None:
+    async def scenario() -> list[Any]:
+        db = await _open(tmp_path / "s.db")
+        try:
+            return await asyncio.gather(
+                *(_add_app(db, f"a{i}", fail=i == failing) for i in range(6)),
+                return_exceptions=True,
+            )
+        finally:
+            await db.close()
+
+    results = asyncio.run(scenario())
+    assert isinstance(results[failing], ValueError)
+    assert all(isinstance(r, list) for i, r in enumerate(results) if i != failing)
+    expected = [f"a{i}" for i in range(6) if i != failing]
+    assert _apps_elsewhere(tmp_path / "s.db") == expected
+
+
+def test_a_unit_inside_a_unit_is_a_savepoint(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        db = await _open(tmp_path / "s.db")
+        try:
+            async with db.transaction() as conn:
+                await conn.execute(
+                    "INSERT INTO apps (app_id, name, created_at) VALUES ('o', 'o', 0)"
+                )
+                with pytest.raises(ValueError):
+                    async with db.transaction() as inner:
+                        await inner.execute(
+                            "INSERT INTO apps (app_id, name, created_at) VALUES ('i', 'i', 0)"
+                        )
+                        raise ValueError("inner")
+                async with db.transaction() as inner:
+                    await inner.execute(
+                        "INSERT INTO apps (app_id, name, created_at) VALUES ('j', 'j', 0)"
+                    )
+        finally:
+            await db.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), timeout=10))  # no waiting on itself
+    assert _apps_elsewhere(tmp_path / "s.db") == ["j", "o"]
+
+
+class _FailingCommit:
+    """The connection, except that COMMIT fails (as a full disk would make it)."""
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if sql == "COMMIT":
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.raw.execute(sql, *args)
+
+
+def test_a_failed_commit_fails_every_writer_in_it(tmp_path: Path) -> None:
+    async def scenario() -> tuple[list[Any], list[str]]:
+        db = await _open(tmp_path / "s.db")
+        try:
+            real = db._group._raw
+            db._group._raw = _FailingCommit(real)  # type: ignore[assignment]
+            results = await asyncio.gather(
+                *(_add_app(db, f"a{i}") for i in range(4)), return_exceptions=True
+            )
+            db._group._raw = real
+            after = await _add_app(db, "later")  # the next writer starts afresh
+            return results, after
+        finally:
+            await db.close()
+
+    results, after = asyncio.run(scenario())
+    assert all(isinstance(r, sqlite3.OperationalError) for r in results)
+    assert after == ["later"]
