@@ -384,11 +384,11 @@ def test_block_list_search_key(cc: TestClient) -> None:
     make_user(cc, "bob", "Robert")
     make_user(cc, "rob-2", "Zed")
     make_user(cc, "carl", "Bobby")
-    make_user(cc, "dave", "Dave")
+    make_user(cc, "dave", "Dåve")
     make_user(cc, "bo-hater", "Hater")
     block(cc, "a", "bob", "rob-2", "carl", "dave")
     block(cc, "bo-hater", "a")
-    # uid or name, prefix, any case; rows sorted by name.
+    # uid or name, prefix, any case and accents; rows sorted by name.
     assert uids_of(blocked(cc, "a", searchKey="bo")) == ["carl", "bob"]
     assert uids_of(blocked(cc, "a", searchKey="ROB")) == ["bob", "rob-2"]
     assert uids_of(blocked(cc, "a", searchKey="obert")) == []
@@ -401,6 +401,14 @@ def test_block_list_search_key(cc: TestClient) -> None:
         "bo-hater",
         "bob",
     ]
+    # Our `searchMode=contains` extension: anywhere in the name or uid, never outside the list.
+    contains = {"searchMode": "contains"}
+    assert uids_of(blocked(cc, "a", searchKey="obert", **contains)) == ["bob"]
+    assert uids_of(blocked(cc, "a", searchKey="OBB", **contains)) == ["carl"]
+    assert uids_of(blocked(cc, "a", searchKey="AVE", **contains)) == ["dave"]
+    assert uids_of(blocked(cc, "a", searchKey="ar", **contains)) == ["carl"]  # by uid
+    assert uids_of(blocked(cc, "a", searchKey="nn", **contains)) == []  # Ann is not blocked
+    bad_request(cc.get("/users/a/blockedusers", params={"searchMode": "fuzzy"}), "searchMode")
 
 
 def test_block_list_page_walk(cc: TestClient) -> None:
@@ -695,6 +703,18 @@ def test_friends_list_search_key_and_paging(cc: TestClient) -> None:
     searched = cc.get("/users/a/friends", params={"perPage": 1, "page": 2, "searchKey": "bo"})
     assert uids_of(data(searched)) == ["bob"]
     bad_request(cc.get("/users/a/friends", params={"perPage": "1001"}), "perPage")
+
+
+def test_friends_list_search_mode_contains(cc: TestClient) -> None:
+    make_user(cc, "a", "Ann")
+    make_user(cc, "bob", "Robert")
+    make_user(cc, "carl", "Bobby")
+    make_user(cc, "stranger", "Bo Roberts")
+    befriend(cc, "a", "bob", "carl")
+    assert uids_of(friends(cc, "a", searchKey="OBER", searchMode="contains")) == ["bob"]
+    assert uids_of(friends(cc, "a", searchKey="ob", searchMode="contains")) == ["carl", "bob"]
+    assert uids_of(friends(cc, "a", searchKey="zz", searchMode="contains")) == []
+    bad_request(cc.get("/users/a/friends", params={"searchMode": "Contains"}), "searchMode")
 
 
 def test_friend_rows_carry_fields_relative_to_the_owner(cc: TestClient) -> None:

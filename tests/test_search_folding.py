@@ -481,3 +481,23 @@ def test_prefix_search_across_dialects(cc: TestClient, sb: TestClient) -> None:
     assert sb_ids(sb, nickname_startswith="thorunn n") == ["from-cc"]
     assert sb_ids(sb, nickname="THÓRUNN NANDU") == ["from-cc"]
     assert sb_ids(sb, nickname="aero lodz") == ["from-sb"]
+
+
+# A key of nothing but combining marks folds to nothing: like an empty key, it narrows nothing
+# (every name starts with, and contains, the empty string).
+ONLY_MARKS = "\u0301\u0308"
+
+
+def test_cometchat_key_that_folds_to_nothing_narrows_nothing(cc_people: TestClient) -> None:
+    everyone = cc_uids(cc_people)
+    assert len(everyone) == len(CC_PEOPLE)
+    assert cc_uids(cc_people, searchKey=ONLY_MARKS) == everyone
+    assert cc_uids(cc_people, searchKey=ONLY_MARKS, searchMode="contains") == everyone
+    assert cc_uids(cc_people, searchKey=ONLY_MARKS, searchIn="uid") == everyone
+
+
+def test_sendbird_key_that_folds_to_nothing_narrows_nothing(sb_people: TestClient) -> None:
+    everyone = sb_ids(sb_people)
+    assert everyone == [i for i, _n in sb_order(SB_PEOPLE)]
+    assert sb_ids(sb_people, nickname_startswith=ONLY_MARKS) == everyone
+    assert sb_ids(sb_people, nickname_contains=ONLY_MARKS) == everyone
