@@ -33,6 +33,22 @@ def as_text(metadata: str | None) -> dict[str, str]:
     }
 
 
+_ALL_TEXT = msgspec.json.Decoder(dict[str, str])
+_NO_ITEMS = msgspec.Raw(b"{}")
+
+
+def as_text_json(metadata: str | None) -> msgspec.Raw:
+    """`as_text`, encoded. Metadata whose values are all strings already is its own answer, so
+    it goes out as stored: a list page then builds no map per user (checked in C)."""
+    if not metadata:
+        return _NO_ITEMS
+    try:
+        _ALL_TEXT.decode(metadata)
+    except msgspec.ValidationError:
+        return msgspec.Raw(msgspec.json.encode(as_text(metadata)))
+    return msgspec.Raw(metadata)
+
+
 def _check_items(raw: object, rules: UserRules) -> Items:
     if raw is None:
         raise invalid(FieldProblem("metadata", Rule.REQUIRED))

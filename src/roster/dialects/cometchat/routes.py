@@ -48,7 +48,7 @@ async def create_user(call: Call) -> Response:
     )
     data = render.user(created.user)
     if created.auth_token is not None:
-        data["authToken"] = created.auth_token
+        data.auth_token = created.auth_token
     return ok(data)
 
 
@@ -59,7 +59,7 @@ async def _viewer(call: Call) -> User | None:
 
 async def _seen_by(
     call: Call, viewer: User | None, users: list[User], *, with_tags: bool
-) -> list[dict[str, Any]]:
+) -> list[render.CometChatUser]:
     """Users as a viewer sees them: conversation ids and blocks, read in one query."""
     if viewer is None:
         return [render.user(u, with_tags=with_tags) for u in users]

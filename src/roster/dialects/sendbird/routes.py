@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import msgspec
 from starlette.responses import Response
 
 from roster.core.services import Services
@@ -232,7 +233,10 @@ async def block_users(call: Call) -> Response:
     )
     blocked = [render.user(found[t]) for t in dict.fromkeys(targets)]
     if single:
-        return json_response({**blocked[0], "users": blocked})
+        # The user's own fields beside `users`: a round trip through JSON flattens the Struct
+        # (its raw metadata included), on a path that handles one user.
+        user = msgspec.json.decode(msgspec.json.encode(blocked[0]))
+        return json_response({**user, "users": blocked})
     return json_response({"users": blocked})
 
 
