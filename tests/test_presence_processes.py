@@ -120,13 +120,22 @@ class Http:
         return token
 
     async def online(self, uid: str) -> bool:
-        shown = await self.cc("GET", f"/users/{uid}")
-        user = await self.sb("GET", f"/users/{uid}")
-        assert (shown["status"] == "available") is user["is_online"], (shown, user)
-        listed = await self.cc("GET", "/users?status=available&perPage=100")
-        assert (uid in [u["uid"] for u in listed]) is user["is_online"], listed
-        online: bool = user["is_online"]
-        return online
+        """Whether uid is online, after checking that all three views agree.
+
+        The views are read one after another while a reaper in another process may change the
+        answer, so the Sendbird view is read before and after the others: only when it did not
+        change in between must the others agree with it; otherwise the reading is taken again.
+        """
+        for _ in range(5):
+            before: bool = (await self.sb("GET", f"/users/{uid}"))["is_online"]
+            shown = await self.cc("GET", f"/users/{uid}")
+            listed = await self.cc("GET", "/users?status=available&perPage=100")
+            after: bool = (await self.sb("GET", f"/users/{uid}"))["is_online"]
+            if before is after:
+                assert (shown["status"] == "available") is before, (shown, before)
+                assert (uid in [u["uid"] for u in listed]) is before, listed
+                return before
+        raise AssertionError(f"{uid}'s presence changed during each of five readings")
 
 
 def ws_url(server: Server, token: str | None = None) -> str:
