@@ -45,8 +45,9 @@ def clock_restored(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_choice_is_kept_then_counted_again(
     cc: TestClient, settings: Settings, clock_restored: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(user_listing, "CONTAINS_SMALL", 3)
-    query = UserQuery(APP_ID, order=Order.NAME, contains=fold("ann"))
+    monkeypatch.setattr(user_listing, "CONTAINS_SMALL_BY_UID", 3)
+    # In uid order, where both engines count (SQLite reads name order by windows instead).
+    query = UserQuery(APP_ID, order=Order.UID, contains=fold("ann"), search_uid=False)
     make_user(cc, "a1", "Anna")
     make_user(cc, "a2", "Joanna")
     ttl = user_listing.PLAN_SECONDS
@@ -68,14 +69,16 @@ def test_choices_follow_the_thresholds(
     cc: TestClient, settings: Settings, clock_restored: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Thresholds are part of the memo's key, so tests that move them get fresh choices; and
-    uid order has its own, lower bar (matches do not cluster there)."""
+    uid order has its own, lower bar (matches do not cluster there). On SQLite name order is
+    never counted: its pages read a window of the trigram index (tests/test_grams_order.py)."""
     for i, name in enumerate(["Anna", "Joanna", "Hannah", "Annabel"]):
         make_user(cc, f"a{i}", name)
     by_name = UserQuery(APP_ID, order=Order.NAME, contains=fold("ann"))
     by_uid = UserQuery(APP_ID, order=Order.UID, contains=fold("ann"), search_uid=False)
     monkeypatch.setattr(user_listing, "CONTAINS_SMALL", 10)
     monkeypatch.setattr(user_listing, "CONTAINS_SMALL_BY_UID", 3)
-    assert asyncio.run(_plans(settings, by_name, [(1.0, None)])) == [True]
+    counted = settings.database_url is not None
+    assert asyncio.run(_plans(settings, by_name, [(1.0, None)])) == [counted]
     assert asyncio.run(_plans(settings, by_uid, [(1.0, None)])) == [False]
     monkeypatch.setattr(user_listing, "CONTAINS_SMALL_BY_UID", 10)
     assert asyncio.run(_plans(settings, by_uid, [(1.0, None)])) == [True]

@@ -4,7 +4,9 @@ Expected results are computed here from the users the test created, with `ref_fo
 independent transcription of the documented fold) and Python's `in`; the code under test is
 never asked for an expected value. Every search test runs with both internal strategies (the
 trigram index read-and-sort, and the filtered walk in list order), selected by patching
-`roster.store.user_listing.CONTAINS_SMALL` (and its uid-order twin), on both engines.
+`roster.store.user_listing.CONTAINS_SMALL` (and its uid-order twin), on both engines; except
+that SQLite reads name-order pages from a window of its trigram index whatever the strategy
+(tests/test_grams_order.py), so there both runs check the window.
 """
 
 from __future__ import annotations

@@ -95,11 +95,11 @@ _COUNT_RANGE = (
     " GROUP BY app_id, active, pk % 8"
     " ON CONFLICT (app_id, active, slot) DO UPDATE SET n = user_counts.n + excluded.n"
 )
-# In pk order: FTS5 writes out a segment whenever a rowid goes backwards, and a covering index
-# on the two keys would otherwise hand the rows over in name order.
+# In the index's own id order (migration 7): FTS5 writes out a segment whenever a rowid goes
+# backwards.
 _GRAMS_RANGE = (
     "INSERT INTO user_grams (rowid, name_key, uid_key)"
-    " SELECT pk, name_key, uid_key FROM users WHERE pk BETWEEN ? AND ? ORDER BY pk"
+    " SELECT grams_id, name_key, uid_key FROM users WHERE pk BETWEEN ? AND ? ORDER BY grams_id"
 )
 
 

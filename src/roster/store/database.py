@@ -11,12 +11,16 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 Row = Sequence[Any]
+# A stretch of the trigram index in its own id order: (first id, last id or None for the end).
+GramsWindow = tuple[int, int | None]
 
 
 class Conn(Protocol):
     """A connection lent for one read or one transaction."""
 
     engine: str
+    # Whether the trigram index hands matches back in name order (see `grams_window`).
+    grams_in_name_order: bool
     # Per database, shared by all its connections: memos that must not outlive the store
     # (user_listing keeps its strategy choices here).
     memo: dict[Any, Any]
@@ -45,10 +49,24 @@ class Conn(Protocol):
         """Any of `columns` contains `text` literally, tested row by row (no index)."""
         ...
 
-    def grams_match(self, columns: Sequence[str], text: str) -> tuple[str, list[Any]]:
+    def grams_match(
+        self, columns: Sequence[str], text: str, window: GramsWindow | None = None
+    ) -> tuple[str, list[Any]]:
         """The same test answered from the trigram index (`text` of 3 characters or more).
 
         `columns` are among `name_key` and `uid_key`; the clause reads `u` as the users row.
+        `window` (from `grams_window`) narrows it to the matches of a stretch of name order.
+        """
+        ...
+
+    async def grams_window(
+        self, app_id: str, columns: Sequence[str], text: str, after_name: str | None, reach: int
+    ) -> GramsWindow | None:
+        """Where in the trigram index the next `reach` matches after the name key `after_name`
+        lie, when the index keeps its matches in name order (SQLite); None where it does not.
+
+        Matches are counted over every app and user, so the window may hold fewer than `reach`
+        of a filtered list: callers ask again with a longer reach.
         """
         ...
 

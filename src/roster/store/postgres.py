@@ -15,7 +15,7 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
 from roster.store import migrations
-from roster.store.database import Row, UniqueViolation
+from roster.store.database import GramsWindow, Row, UniqueViolation
 
 _PLACEHOLDER = re.compile(r"\?")
 _MIGRATION_LOCK = 0x526F73746572  # "Roster"
@@ -45,6 +45,7 @@ def _literal(text: str) -> str:
 
 class PostgresConn:
     engine = "postgres"
+    grams_in_name_order = False
 
     def __init__(
         self, raw: asyncpg.Connection | PoolConnectionProxy, memo: dict[Any, Any] | None = None
@@ -89,7 +90,9 @@ class PostgresConn:
         tests = [f"strpos(u.{column}, ?) > 0" for column in columns]
         return f"({' OR '.join(tests)})", [text] * len(columns)
 
-    def grams_match(self, columns: Sequence[str], text: str) -> tuple[str, list[Any]]:
+    def grams_match(
+        self, columns: Sequence[str], text: str, window: GramsWindow | None = None
+    ) -> tuple[str, list[Any]]:
         # LIKE '%text%' is what pg_trgm's GIN index answers; the wildcards in text are escaped.
         # The pattern is written into the SQL, not bound: bound, PostgreSQL switches the
         # prepared statement to a generic plan after five runs, blind to how rare the pattern
@@ -108,6 +111,11 @@ class PostgresConn:
             f"SELECT COUNT(*) FROM (SELECT 1 FROM users u WHERE {clause} LIMIT {int(cap)}) s", args
         )
         return int(row[0]) if row is not None else 0
+
+    async def grams_window(
+        self, app_id: str, columns: Sequence[str], text: str, after_name: str | None, reach: int
+    ) -> GramsWindow | None:
+        return None  # a GIN index has no order to read matches in
 
     def fenced(self, select: str) -> str:
         return f"SELECT * FROM ({select} OFFSET 0) fenced"  # OFFSET 0: never pulled up

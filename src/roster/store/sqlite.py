@@ -14,7 +14,7 @@ from itertools import chain
 from typing import Any
 
 from roster.store import migrations
-from roster.store.database import Row, UniqueViolation
+from roster.store.database import GramsWindow, Row, UniqueViolation
 from roster.store.sqlite_checkpoints import BACKSTOP_PAGES, Checkpointer
 from roster.store.sqlite_group_commit import GroupCommit
 
@@ -27,8 +27,13 @@ def _grams_query(columns: Sequence[str], text: str) -> str:
     return f"{{{' '.join(columns)}}} : {phrase}"
 
 
+# The pk's bits in a trigram id (migration 7); the bits above them order ids by name.
+_PK_MASK = (1 << 33) - 1
+
+
 class SqliteConn:
     engine = "sqlite"
+    grams_in_name_order = True
 
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.raw = raw
@@ -81,9 +86,38 @@ class SqliteConn:
         tests = [f"instr(u.{column}, ?) > 0" for column in columns]
         return f"({' OR '.join(tests)})", [text] * len(columns)
 
-    def grams_match(self, columns: Sequence[str], text: str) -> tuple[str, list[Any]]:
-        query = _grams_query(columns, text)
-        return "u.pk IN (SELECT rowid FROM user_grams WHERE user_grams MATCH ?)", [query]
+    def grams_match(
+        self, columns: Sequence[str], text: str, window: GramsWindow | None = None
+    ) -> tuple[str, list[Any]]:
+        matched = f"SELECT rowid & {_PK_MASK} FROM user_grams WHERE user_grams MATCH ?"
+        args: list[Any] = [_grams_query(columns, text)]
+        if window is not None:
+            start, end = window
+            matched += " AND rowid >= ?" if end is None else " AND rowid BETWEEN ? AND ?"
+            args += [start] if end is None else [start, end]
+        return f"u.pk IN ({matched})", args
+
+    async def grams_window(
+        self, app_id: str, columns: Sequence[str], text: str, after_name: str | None, reach: int
+    ) -> GramsWindow:
+        # Ids hold a bucket of the name key above the pk (migration 7). The window starts at
+        # the bucket of a name at or before `after_name` (buckets follow name order, so no
+        # later name is in an earlier one) and ends with the bucket of the reach-th match
+        # from there: a later bucket only holds later names.
+        start = 0
+        if after_name is not None:
+            row = self.raw.execute(
+                f"SELECT grams_id & ~{_PK_MASK} FROM users INDEXED BY users_by_name_all"
+                " WHERE app_id = ? AND name_key <= ? ORDER BY name_key DESC LIMIT 1",
+                (app_id, after_name),
+            ).fetchone()
+            start = row[0] if row is not None else 0
+        row = self.raw.execute(
+            "SELECT rowid FROM user_grams WHERE user_grams MATCH ? AND rowid >= ?"
+            " ORDER BY rowid LIMIT 1 OFFSET ?",
+            (_grams_query(columns, text), start, reach - 1),
+        ).fetchone()
+        return start, None if row is None else row[0] | _PK_MASK
 
     async def grams_count(self, columns: Sequence[str], text: str, cap: int) -> int:
         row = self.raw.execute(
