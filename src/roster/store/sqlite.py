@@ -106,17 +106,17 @@ class SqliteConn:
         # from there: a later bucket only holds later names.
         start = 0
         if after_name is not None:
-            row = self.raw.execute(
+            row = await self.fetchone(
                 f"SELECT grams_id & ~{_PK_MASK} FROM users INDEXED BY users_by_name_all"
                 " WHERE app_id = ? AND name_key <= ? ORDER BY name_key DESC LIMIT 1",
                 (app_id, after_name),
-            ).fetchone()
+            )
             start = row[0] if row is not None else 0
-        row = self.raw.execute(
+        row = await self.fetchone(
             "SELECT rowid FROM user_grams WHERE user_grams MATCH ? AND rowid >= ?"
             " ORDER BY rowid LIMIT 1 OFFSET ?",
             (_grams_query(columns, text), start, reach - 1),
-        ).fetchone()
+        )
         return start, None if row is None else row[0] | _PK_MASK
 
     async def grams_count(self, columns: Sequence[str], text: str, cap: int) -> int:
