@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from roster.app import RosterApp, open_database
+from roster.app import RosterApp
 from roster.settings import Settings
-from roster.store import migrations
-from tests.conftest import APP_ID, ContractClient, make_user
+from tests.conftest import API_KEY, ContractClient, bootstrap, make_user
+from tests.old_stores import store_at
 
 LISTS = {"active": "", "all": "&withDeactivated=true", "deactivated": "&onlyDeactivated=true"}
 
@@ -89,33 +89,9 @@ def test_migration_4_rekeys_and_counts_existing_users(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Users written by schema 3 (keys folded without accents removed) are found after 4."""
-    everything = migrations.load
-
-    async def build_v3() -> None:
-        monkeypatch.setattr(migrations, "load", lambda engine: everything(engine)[:3])
-        db = await open_database(settings)
-        try:
-            assert await db.migrate() == 3
-            async with db.transaction() as conn:
-                await conn.execute("INSERT INTO apps VALUES (?, ?, 0)", (APP_ID, APP_ID))
-                await conn.execute(
-                    "INSERT INTO roles (app_id, role, name, created_at) VALUES (?, ?, ?, 0)",
-                    (APP_ID, "default", "default"),
-                )
-                for uid, name, active in [("a1", "José", 1), ("a2", "Zoë", 1), ("a3", "Jo", 0)]:
-                    # Schema 3 stored NFKC + casefold: the accent kept.
-                    await conn.execute(
-                        "INSERT INTO users (app_id, uid, uid_key, name, name_key, role, active,"
-                        " created_at) VALUES (?, ?, ?, ?, ?, 'default', ?, 0)",
-                        (APP_ID, uid, uid, name, name.casefold(), active),
-                    )
-        finally:
-            await db.close()
-        monkeypatch.setattr(migrations, "load", everything)
-
-    asyncio.run(build_v3())
-    from tests.conftest import API_KEY, bootstrap
-
+    # Schema 3 stored NFKC + casefold: the accent kept.
+    users = [("a1", "José", 1), ("a2", "Zoë", 1), ("a3", "Jo", 0)]
+    store_at(settings, 3, [(u, u, n, n.casefold(), a) for u, n, a in users], monkeypatch)
     asyncio.run(bootstrap(settings))
     with TestClient(RosterApp(settings), base_url="http://testserver/v3") as client:
         client.headers["apikey"] = API_KEY

@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from roster.app import RosterApp, open_database
+from roster.app import RosterApp
 from roster.settings import Settings
-from roster.store import migrations
-from tests.conftest import API_KEY, APP_ID, bootstrap
+from tests.conftest import API_KEY, bootstrap
 from tests.folding_reference import fold as ref_fold
+from tests.old_stores import store_at
 
 PK_BITS = 33
 
@@ -149,31 +149,8 @@ def test_a_short_window_is_widened_until_the_page_is_whole(
 def test_migration_7_gives_existing_users_ids_in_name_order(
     lite: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    everything = migrations.load
     people = [(f"m{i}", f"{'qza'[i % 3]}lex {i}") for i in range(25)]
-
-    async def build_v6() -> None:
-        monkeypatch.setattr(migrations, "load", lambda engine: everything(engine)[:6])
-        db = await open_database(lite)
-        try:
-            assert await db.migrate() == 6
-            async with db.transaction() as conn:
-                await conn.execute("INSERT INTO apps VALUES (?, ?, 0)", (APP_ID, APP_ID))
-                await conn.execute(
-                    "INSERT INTO roles (app_id, role, name, created_at) VALUES (?, ?, ?, 0)",
-                    (APP_ID, "default", "default"),
-                )
-                for uid, name in people:
-                    await conn.execute(
-                        "INSERT INTO users (app_id, uid, uid_key, name, name_key, role, active,"
-                        " created_at) VALUES (?, ?, ?, ?, ?, 'default', 1, 0)",
-                        (APP_ID, uid, uid, name, ref_fold(name)),
-                    )
-        finally:
-            await db.close()
-        monkeypatch.setattr(migrations, "load", everything)
-
-    asyncio.run(build_v6())
+    store_at(lite, 6, [(u, u, n, ref_fold(n), 1) for u, n in people], monkeypatch)
     asyncio.run(bootstrap(lite))
     with TestClient(RosterApp(lite), base_url="http://testserver/v3") as client:
         client.headers["apikey"] = API_KEY
