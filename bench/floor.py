@@ -5,6 +5,10 @@ Roster ran for the request (recorded by the harness), executed with stdlib `sqli
 rows encoded with orjson: no routing, no auth, no validation, no dialect shapes. Roster's
 requests/s divided by the floor's is how close Roster's layers come to free.
 
+A workload whose requests differ (a walk, random pages) is recorded as the sequence of
+requests the driver makes, and `GET /<workload>?i=<n>` replays request n of it (wrapping
+around): the floor then reads the same rows Roster read, not one page over and over from cache.
+
     FLOOR_DB=store.db FLOOR_PLANS=plans.json uvicorn --factory bench.floor:create
 """
 
@@ -15,6 +19,7 @@ import os
 import sqlite3
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qs
 
 import orjson
 
@@ -24,8 +29,11 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 
+Statements = list[tuple[str, list[Any]]]  # one request's SQL, in order
+
+
 class Floor:
-    def __init__(self, db_path: str, plans: dict[str, list[tuple[str, list[Any]]]]) -> None:
+    def __init__(self, db_path: str, plans: dict[str, list[Statements]]) -> None:
         self._conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA cache_size=-65536")
@@ -37,10 +45,12 @@ class Floor:
                 await send({"type": "lifespan.startup.complete"})
             await send({"type": "lifespan.shutdown.complete"})
             return
-        statements = self._plans.get(scope["path"].lstrip("/"))
-        if statements is None:
+        requests = self._plans.get(scope["path"].lstrip("/"))
+        if requests is None:
             body, status = b"{}", 404
         else:
+            query = parse_qs(scope["query_string"].decode())
+            statements = requests[int(query.get("i", ["0"])[0]) % len(requests)]
             body = orjson.dumps([self._conn.execute(s, a).fetchall() for s, a in statements])
             status = 200
         headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]

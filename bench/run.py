@@ -56,7 +56,9 @@ class Workload:
     floor: bool = True
     max_requests: int | None = None  # walks stop at their depth
     chain: bool = False  # c=1: each request follows the previous response (token walk)
-    from_mark: bool = False  # page numbers past 1: the floor replays a page started at a mark
+    # For workloads whose requests differ (walks, random pages): which of the recorded requests
+    # (see `record_floor`) the floor replays for request (i, concurrency). None: all alike.
+    replay: Callable[[int, int], int] | None = None
     write: bool = False
 
 
@@ -138,11 +140,25 @@ def workloads(n: int, active_uids: list[str], run_id: str) -> tuple[list[Workloa
         Workload("cc onlyDeactivated", cc_list("onlyDeactivated=true")),
         Workload("cc count=true", cc_list("count=true")),
         Workload("cc onBehalfOf", cc_list("", onBehalfOf=VIEWER)),
-        Workload(f"cc walk to page {pages}", cc_walk, max_requests=pages, from_mark=True),
-        Workload(f"cc random page (1-{pages})", cc_random, from_mark=True),
+        Workload(
+            f"cc walk to page {pages}",
+            cc_walk,
+            max_requests=pages,
+            replay=lambda i, c: i // c % pages,
+        ),
+        Workload(
+            f"cc random page (1-{pages})",
+            cc_random,
+            replay=lambda i, _c: i % pages,
+        ),
         Workload("sb first page", sb_list("")),
         Workload(
-            f"sb token walk ({pages * 100:,} deep)", walk.make, max_requests=pages, chain=True
+            f"sb token walk ({pages * 100:,} deep)",
+            walk.make,
+            max_requests=pages,
+            chain=True,
+            # c=1 follows the chain from page 1; c=16 jumps to kept tokens, at random depths.
+            replay=lambda i, c: i % pages if c == 1 else (i * 7919) % pages,
         ),
         Workload("sb nickname_startswith (jos)", sb_list("nickname_startswith=jos")),
         Workload("sb nickname_contains (lex)", sb_list("nickname_contains=lex")),
@@ -192,11 +208,12 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def record_floor(settings: Settings, found: list[Workload], pages: int) -> dict[str, Any]:
-    """Run each workload's request in-process and keep the SQL Roster executed for it.
+    """Run each workload's requests in-process and keep the SQL Roster executed for each.
 
-    Each request is made twice and the second recorded, so the steady state is kept (the API
-    key lookup is cached between requests). Walks are recorded one page into the walk: every
-    keyset page runs the same SQL.
+    A workload's first request is made once unrecorded, so the steady state is kept (the API
+    key lookup is cached between requests). Workloads whose requests are all alike are recorded
+    once; the others (`replay`) as `pages` requests in the order the driver makes them at
+    concurrency 1: the token walk by following its `next` tokens from page 1.
     """
     from starlette.testclient import TestClient
 
@@ -219,24 +236,32 @@ def record_floor(settings: Settings, found: list[Workload], pages: int) -> dict[
         setattr(SqliteConn, method, recording(method))
     try:
         with TestClient(RosterApp(settings)) as client:
+
+            def run(workload: Workload, request: load.Request) -> Any:
+                """The request's JSON body; its SQL is appended to `log` when one is open."""
+                response = client.get(request.path, headers=dict(request.headers))
+                assert response.status_code == 200, (workload.name, response.text)
+                return response.json()
+
             for workload in found:
                 if not workload.floor:
                     continue
-                request = workload.make(1, 1)
-                if workload.chain:
-                    first = client.get(f"{SB}?limit=100", headers=SB_HEADERS).json()
-                    request = load.Request(
-                        "GET", f"{SB}?limit=100&token={quote(first['next'])}", SB_HEADERS
-                    )
-                elif workload.from_mark:
-                    client.get(f"{CC}?perPage=100&page=1", headers=CC_HEADERS)
-                    request = load.Request("GET", f"{CC}?perPage=100&page={pages // 2}", CC_HEADERS)
-                for attempt in range(2):
-                    log = [] if attempt else None
-                    response = client.get(request.path, headers=dict(request.headers))
-                    assert response.status_code == 200, (workload.name, response.text)
-                plans[slug(workload.name)] = log
-                log = None
+                run(workload, workload.make(0, 1))
+                recorded = []
+                token = None
+                for i in range(pages if workload.replay else 1):
+                    log = []
+                    if workload.chain:
+                        query = f"&token={quote(token)}" if token else ""
+                        body = run(
+                            workload, load.Request("GET", f"{SB}?limit=100{query}", SB_HEADERS)
+                        )
+                        token = body.get("next") or None
+                    else:
+                        run(workload, workload.make(i, 1))
+                    recorded.append(log)
+                    log = None
+                plans[slug(workload.name)] = recorded
     finally:
         for method, original in originals.items():
             setattr(SqliteConn, method, original)
@@ -379,7 +404,7 @@ def measure(
                 for who, target in targets:
                     make = workload.make
                     if who == "floor":
-                        make = get("/" + slug(workload.name), {})
+                        make = floor_request(workload)
                     limit = workload.max_requests or args.requests
                     chained = workload.chain and concurrency == 1 and who == "roster"
                     if chained:
@@ -398,6 +423,14 @@ def measure(
                         print(f"  {workload.name} c={concurrency} {who}: {result.first_error}")
         print(f"round {round_no + 1}/{args.rounds} done", flush=True)
     return samples
+
+
+def floor_request(workload: Workload) -> Callable[[int, int], load.Request]:
+    path = "/" + slug(workload.name)
+    replay = workload.replay
+    if replay is None:
+        return get(path, {})
+    return lambda i, c: load.Request("GET", f"{path}?i={replay(i, c)}", {})
 
 
 def shifted(

@@ -1,0 +1,31 @@
+"""The benchmark's floor replays recorded SQL: one request for workloads whose requests are
+all alike, and request n of a recorded sequence (wrapping around) for walks and random pages."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from starlette.testclient import TestClient
+
+from bench.floor import Floor
+
+
+def test_floor_replays_the_nth_recorded_request(tmp_path: Path) -> None:
+    db = tmp_path / "floor.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)")
+        conn.executemany("INSERT INTO t VALUES (?, ?)", [(k, f"v{k}") for k in range(10)])
+    page = "SELECT k, v FROM t WHERE k > ? ORDER BY k LIMIT 2"
+    plans = {
+        "alike": [[("SELECT count(*) FROM t", [])]],
+        "walk": [[(page, [-1])], [(page, [1])], [("SELECT 1", []), (page, [3])]],
+    }
+    with TestClient(Floor(str(db), plans)) as client:  # type: ignore[arg-type]
+        assert client.get("/alike").json() == [[[10]]]
+        assert client.get("/alike?i=7").json() == [[[10]]]
+        assert client.get("/walk").json() == [[[0, "v0"], [1, "v1"]]]
+        assert client.get("/walk?i=1").json() == [[[2, "v2"], [3, "v3"]]]
+        assert client.get("/walk?i=2").json() == [[[1]], [[4, "v4"], [5, "v5"]]]
+        assert client.get("/walk?i=4").json() == [[[2, "v2"], [3, "v3"]]]  # wraps around
+        assert client.get("/other").status_code == 404
