@@ -1,14 +1,17 @@
 """The benchmark's floor replays recorded SQL: one request for workloads whose requests are
-all alike, and request n of a recorded sequence (wrapping around) for walks and random pages."""
+all alike, and request n of a recorded sequence (wrapping around) for walks and random pages.
+And the driver's token walk reads each `next` token without decoding the whole page."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 from starlette.testclient import TestClient
 
 from bench.floor import Floor
+from bench.run import next_token
 
 
 def test_floor_replays_the_nth_recorded_request(tmp_path: Path) -> None:
@@ -29,3 +32,12 @@ def test_floor_replays_the_nth_recorded_request(tmp_path: Path) -> None:
         assert client.get("/walk?i=2").json() == [[[1]], [[4, "v4"], [5, "v5"]]]
         assert client.get("/walk?i=4").json() == [[[2, "v2"], [3, "v3"]]]  # wraps around
         assert client.get("/other").status_code == 404
+
+
+def test_token_walk_reads_next_from_the_end_of_the_body() -> None:
+    users = [{"user_id": "u1", "metadata": {"next": "not this one"}}]
+    body = json.dumps({"users": users, "next": "tok+/="}, separators=(",", ":")).encode()
+    assert next_token(body) == "tok+/="
+    assert next_token(json.dumps({"users": users, "next": ""}).encode()) is None
+    assert next_token(b'{"users":[],"next":null}') is None
+    assert next_token(b'{"users":[]}') is None
