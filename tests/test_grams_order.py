@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 
 from roster.app import RosterApp
 from roster.settings import Settings
-from tests.conftest import API_KEY, bootstrap
+from tests.conftest import API_KEY, bootstrap, make_user
 from tests.folding_reference import fold as ref_fold
 from tests.old_stores import store_at
 
@@ -29,11 +29,6 @@ PK_BITS = 33
 
 # Characters from every code range the ids tell apart, and the ones they lump together.
 ALPHABET = "abnz" + "  " + "\x01\x1f!09A_`" + "{~ÿ" + "ǅɏ" + "ɐ中" + "\uffff😀"
-
-
-def created(cc: TestClient, uid: str, name: str) -> None:
-    response = cc.post("/users", json={"uid": uid, "name": name})
-    assert response.status_code == 200, response.text
 
 
 def contains_walk(cc: TestClient, key: str, per_page: int, **params: Any) -> list[str]:
@@ -79,7 +74,7 @@ def test_ids_follow_name_order(lite: Settings, lite_cc: TestClient) -> None:
     names = {name if name.strip() else f"{name}k" for name in drawn}  # blank names are refused
     names |= {"a", "ab", "ab ", "ab a", "abz", "b", "z" * 9, "anna", "anna smith", "anna s"}
     for i, name in enumerate(sorted(names)):
-        created(cc, f"u{i}", name)
+        make_user(cc, f"u{i}", name)
     assert lite.db is not None
     db = sqlite3.connect(lite.db)
     try:
@@ -108,7 +103,7 @@ def test_index_follows_renames_under_new_ids(lite_cc: TestClient) -> None:
     cc = lite_cc
     people = {f"p{i}": f"{'zy'[i % 2]}ann {i}" for i in range(30)}
     for uid, name in people.items():
-        created(cc, uid, name)
+        make_user(cc, uid, name)
     # Renames move users to other buckets (z.. to a..), in both directions.
     for i in range(0, 30, 3):
         people[f"p{i}"] = f"aann {i}" if i % 2 else f"zzann {i}"
@@ -129,14 +124,14 @@ def test_a_short_window_is_widened_until_the_page_is_whole(
     people: list[tuple[str, str]] = []
     for i in range(60):
         uid, name = f"early{i:02d}", f"aaa ann {i:02d}"
-        created(cc, uid, name)
+        make_user(cc, uid, name)
         people.append((uid, name))
     deactivated = {uid for uid, _name in people}
     response = cc.request("DELETE", "/users", json={"uidsToDeactivate": sorted(deactivated)})
     assert response.status_code == 200, response.text
     for i in range(9):
         uid, name = f"late{i}", f"zzz ann {i}"
-        created(cc, uid, name)
+        make_user(cc, uid, name)
         people.append((uid, name))
     active = [(u, n) for u, n in people if u not in deactivated]
     assert contains_walk(cc, "ann", 2) == expected(active, "ann")
@@ -155,5 +150,5 @@ def test_migration_7_gives_existing_users_ids_in_name_order(
     with TestClient(RosterApp(lite), base_url="http://testserver/v3") as client:
         client.headers["apikey"] = API_KEY
         assert contains_walk(client, "lex", 3) == expected(people, "lex")
-        created(client, "m99", "Aalexis")
+        make_user(client, "m99", "Aalexis")
         assert contains_walk(client, "lex", 4) == expected([*people, ("m99", "Aalexis")], "lex")

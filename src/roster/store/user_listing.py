@@ -322,7 +322,7 @@ async def _counted_plan(conn: Conn, q: UserQuery) -> Plan:
         cross_small = await _capped_count(conn, q, sql, CROSS_RANGE_SMALL) < CROSS_RANGE_SMALL
     contains_small = False
     text = _gram_text(q)
-    if text is not None and not _windowed(conn, q):
+    if text is not None and _window_text(conn, q) is None:
         # Counted over every app, from the index alone: joining users to filter by app made
         # SQLite walk the app's users instead. An upper bound is enough to pick a strategy.
         small = CONTAINS_SMALL if q.order is Order.NAME else CONTAINS_SMALL_BY_UID
@@ -331,9 +331,9 @@ async def _counted_plan(conn: Conn, q: UserQuery) -> Plan:
     return Plan(cross_small, contains_small)
 
 
-def _windowed(conn: Conn, q: UserQuery) -> bool:
-    """Whether the query reads its substring's matches from a window of the trigram index."""
-    return conn.grams_in_name_order and q.order is Order.NAME and _gram_text(q) is not None
+def _window_text(conn: Conn, q: UserQuery) -> str | None:
+    """The substring the query reads from a window of the trigram index, if it does."""
+    return _gram_text(q) if conn.grams_in_name_order and q.order is Order.NAME else None
 
 
 async def _placed(conn: Conn, q: UserQuery, plan: Plan, after: SortKey | None, reach: int) -> Plan:
@@ -343,8 +343,8 @@ async def _placed(conn: Conn, q: UserQuery, plan: Plan, after: SortKey | None, r
     only the matches from its position to the bucket of the reach-th match, instead of every
     match ("ann" at a million users: 28,000 matches, 20 ms a page, most of them far from it).
     """
-    text = _gram_text(q)
-    if not _windowed(conn, q) or text is None:
+    text = _window_text(conn, q)
+    if text is None:
         return plan
     after_name = None if after is None else str(after[0])
     window = await conn.grams_window(q.app_id, _search_columns(q), text, after_name, reach)
