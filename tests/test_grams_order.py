@@ -3,8 +3,9 @@
 The trigram ids carry a bucket of the folded name above the pk, so that matches come out of the
 index roughly in name order and a page reads only the matches near it. These tests pin what
 that rests on: ids never run against name order, the index follows every write under its new
-ids, a window too short for a filtered page is widened until the page is whole, and a store
-migrated from schema 6 answers the same. Results are checked against lists computed here.
+ids, a window too short for a filtered page is widened until the page is whole, a run of names
+that all hold the substring is walked instead of read, and a store migrated from schema 6
+answers the same. Results are checked against lists computed here.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from roster.app import RosterApp
+from roster.app import RosterApp, open_database
+from roster.model.query import UserQuery
 from roster.settings import Settings
-from tests.conftest import API_KEY, bootstrap, make_user
+from roster.store import user_listing
+from tests.conftest import API_KEY, APP_ID, bootstrap, make_user
 from tests.folding_reference import fold as ref_fold
 from tests.old_stores import store_at
 
@@ -152,3 +155,92 @@ def test_migration_7_gives_existing_users_ids_in_name_order(
         assert contains_walk(client, "lex", 3) == expected(people, "lex")
         make_user(client, "m99", "Aalexis")
         assert contains_walk(client, "lex", 4) == expected([*people, ("m99", "Aalexis")], "lex")
+
+
+def _dense_people() -> list[dict[str, Any]]:
+    """Matches of "ann" that crowd a few buckets (the Annas), sparse ones before, between and
+    after them (mid-name, uid only), and users that do not match at all."""
+    rng = random.Random(11)
+    people: list[dict[str, Any]] = []
+    for i in range(48):
+        people.append({"uid": f"a{i:02d}", "name": f"Anna {'ABC'[i % 3]}. Núñez {i}"})
+    for i in range(6):
+        people.append({"uid": f"j{i}", "name": f"Joanna {i}"})  # after the Annas, mid-name
+        people.append({"uid": f"h{i}", "name": f"Hannah {i}"})  # between, mid-name
+        people.append({"uid": f"aa{i}", "name": f"Aaron Ann {i}"})  # before them
+        people.append({"uid": f"zann{i}", "name": f"Carl {i}"})  # by uid only
+        people.append({"uid": f"n{i}", "name": f"Anton {i}"})  # no match
+    people += [{"uid": "a-bel", "name": "Annabel"}, {"uid": "a-ne", "name": "Anne"}]
+    tagging = [["red", "blue"], ["red"], ["blue", "green"], []]  # users with both tags too
+    for i, person in enumerate(people):
+        person["role"] = rng.choice(["default", "default", "admin"])
+        person["tags"] = tagging[i % 4]
+        person["active"] = rng.random() > 0.15
+    return people
+
+
+def _expected_of(people: list[dict[str, Any]], key: str, test: Any) -> list[str]:
+    return expected([(p["uid"], p["name"]) for p in people if test(p)], key)
+
+
+def test_dense_ranges_walk_the_names_and_pages_stay_exact(lite_cc: TestClient) -> None:
+    """Where the page's last match starts a run of names that all hold the substring ("ann"
+    in "anna b. ..."), that run is walked in name order instead of read from the index; the
+    matches before it still come from the index. Every page must be what a sort gives."""
+    cc = lite_cc
+    people = _dense_people()
+    response = cc.post("/roles", json={"role": "admin", "name": "Admin"})
+    assert response.status_code == 200, response.text
+    for person in people:
+        make_user(cc, person["uid"], person["name"], role=person["role"], tags=person["tags"])
+    gone = sorted(p["uid"] for p in people if not p["active"])
+    response = cc.request("DELETE", "/users", json={"uidsToDeactivate": gone})
+    assert response.status_code == 200, response.text
+
+    def active(p: dict[str, Any]) -> bool:
+        return bool(p["active"])
+
+    cases: list[tuple[dict[str, Any], Any]] = [
+        ({}, active),
+        ({"searchIn": "name"}, active),
+        ({"role": "admin"}, lambda p: active(p) and p["role"] == "admin"),
+        ({"tags": "red"}, lambda p: active(p) and "red" in p["tags"]),
+        ({"tags": "red,blue"}, lambda p: active(p) and {"red", "blue"} & set(p["tags"])),
+        ({"withDeactivated": "true"}, lambda p: True),
+        ({"onlyDeactivated": "true"}, lambda p: not active(p)),
+    ]
+    for params, test in cases:
+        want = _expected_of(people, "ann", test)
+        if params.get("searchIn") == "name":
+            want = [u for u in want if not u.startswith("zann")]
+        for per_page in (1, 4, 9):
+            assert contains_walk(cc, "ann", per_page, **params) == want, (params, per_page)
+    # Longer substrings: a dense run inside one bucket ("anna b"), and a run of one name.
+    for key in ("anna b", "nna a. núñez 1", "ann 3"):
+        want = _expected_of(people, key, active)
+        assert want, key
+        assert contains_walk(cc, key, 2) == want, key
+
+
+def test_a_dense_first_page_walks_the_name_index(lite: Settings, lite_cc: TestClient) -> None:
+    """The plan itself: the first page of "ann" reads its run of Annas by a range of the
+    name index, not from the trigram index."""
+    cc = lite_cc
+    for i in range(40):
+        make_user(cc, f"a{i:02d}", f"Anna {i:02d}")
+    make_user(cc, "j", "Joanna")
+
+    async def plan() -> list[str]:
+        db = await open_database(lite)
+        try:
+            async with db.reader() as conn:
+                query = UserQuery(APP_ID, contains="ann")
+                sql, args = await user_listing.page_query(conn, query, None, 10)
+                return [str(r[3]) for r in await conn.fetch("EXPLAIN QUERY PLAN " + sql, args)]
+        finally:
+            await db.close()
+
+    steps = asyncio.run(plan())
+    assert any("users_by_name" in s and "name_key>?" in s and "name_key<?" in s for s in steps)
+    assert not any("user_grams" in s for s in steps), steps
+    assert contains_walk(cc, "ann", 10) == [f"a{i:02d}" for i in range(40)] + ["j"]

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 Row = Sequence[Any]
-# A stretch of the trigram index in its own id order: (first id, last id or None for the end).
-GramsWindow = tuple[int, int | None]
+
+
+class GramsWindow(NamedTuple):
+    """A stretch of the trigram index in its own id order."""
+
+    start: int
+    end: int | None  # None: to the index's end
+    # The name key of the match that fixed `end` (the reach-th from `start`), None with `end`.
+    reached: str | None = None
 
 
 class Conn(Protocol):
@@ -68,6 +75,11 @@ class Conn(Protocol):
         Matches are counted over every app and user, so the window may hold fewer than `reach`
         of a filtered list: callers ask again with a longer reach.
         """
+        ...
+
+    async def grams_below(self, app_id: str, name_key: str) -> int | None:
+        """The highest trigram id a name key below `name_key` can have in this app (None if
+        the app has no such name), where ids follow name order (`grams_in_name_order`)."""
         ...
 
     async def grams_count(self, columns: Sequence[str], text: str, cap: int) -> int:

@@ -117,6 +117,9 @@ class PostgresConn:
     ) -> GramsWindow | None:
         return None  # a GIN index has no order to read matches in
 
+    async def grams_below(self, app_id: str, name_key: str) -> int | None:
+        return None  # never asked: see grams_window
+
     def fenced(self, select: str) -> str:
         return f"SELECT * FROM ({select} OFFSET 0) fenced"  # OFFSET 0: never pulled up
 

@@ -92,7 +92,7 @@ class SqliteConn:
         matched = f"SELECT rowid & {_PK_MASK} FROM user_grams WHERE user_grams MATCH ?"
         args: list[Any] = [_grams_query(columns, text)]
         if window is not None:
-            start, end = window
+            start, end, _ = window
             matched += " AND rowid >= ?" if end is None else " AND rowid BETWEEN ? AND ?"
             args += [start] if end is None else [start, end]
         return f"u.pk IN ({matched})", args
@@ -106,18 +106,30 @@ class SqliteConn:
         # from there: a later bucket only holds later names.
         start = 0
         if after_name is not None:
-            row = await self.fetchone(
-                f"SELECT grams_id & ~{_PK_MASK} FROM users INDEXED BY users_by_name_all"
-                " WHERE app_id = ? AND name_key <= ? ORDER BY name_key DESC LIMIT 1",
-                (app_id, after_name),
-            )
-            start = row[0] if row is not None else 0
+            last = await self._last_below(app_id, after_name, "<=")
+            start = 0 if last is None else last & ~_PK_MASK
         row = await self.fetchone(
-            "SELECT rowid FROM user_grams WHERE user_grams MATCH ? AND rowid >= ?"
-            " ORDER BY rowid LIMIT 1 OFFSET ?",
+            f"SELECT g.rowid, (SELECT name_key FROM users WHERE pk = g.rowid & {_PK_MASK})"
+            " FROM user_grams g WHERE user_grams MATCH ? AND g.rowid >= ?"
+            " ORDER BY g.rowid LIMIT 1 OFFSET ?",
             (_grams_query(columns, text), start, reach - 1),
         )
-        return start, None if row is None else row[0] | _PK_MASK
+        if row is None:
+            return GramsWindow(start, None)
+        return GramsWindow(start, row[0] | _PK_MASK, row[1])
+
+    async def grams_below(self, app_id: str, name_key: str) -> int | None:
+        last = await self._last_below(app_id, name_key, "<")
+        return None if last is None else last | _PK_MASK
+
+    async def _last_below(self, app_id: str, name_key: str, compare: str) -> int | None:
+        """The trigram id of the app's last name key before (or at) `name_key`."""
+        row = await self.fetchone(
+            "SELECT grams_id FROM users INDEXED BY users_by_name_all"
+            f" WHERE app_id = ? AND name_key {compare} ? ORDER BY name_key DESC LIMIT 1",
+            (app_id, name_key),
+        )
+        return None if row is None else int(row[0])
 
     async def grams_count(self, columns: Sequence[str], text: str, cap: int) -> int:
         row = self.raw.execute(
