@@ -25,6 +25,7 @@ from roster.model.folding import fold
 from roster.settings import Settings
 from roster.store import bulk
 from roster.store.database import Conn, Database
+from tests.fts5_structure import grams_levels
 
 N = 2_000
 PATTERNS = ["lex", "ann", "ser-1", "o'b", "ngu", "xyl", "user-19", "zzz"]
@@ -227,42 +228,6 @@ def test_seed_rows_match_the_data_set_user_by_user() -> None:
         expected = bulk.rows_of(seed.APP_ID, reference_users(plain, start, size), 5, 11 + start)
         assert rows == expected
     assert fast.random() == plain.random()
-
-
-def _varint(block: bytes, at: int) -> tuple[int, int]:
-    """SQLite's varint (as FTS5 stores its structure record)."""
-    value = 0
-    for i in range(9):
-        byte = block[at]
-        at += 1
-        if i == 8:
-            return (value << 8) | byte, at
-        value = (value << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            return value, at
-    raise AssertionError("unreachable")
-
-
-def grams_levels(path: str) -> list[int]:
-    """Segments per level of the trigram index, from FTS5's structure record (row 10 of
-    its data table: a 4-byte cookie, then levels, segments, a write counter, then per level
-    the segments being merged, the segment count and each segment's id and page range)."""
-    db = sqlite3.connect(path)
-    try:
-        block = db.execute("SELECT block FROM user_grams_data WHERE id = 10").fetchone()[0]
-    finally:
-        db.close()
-    levels, at = _varint(block, 4)
-    _segments, at = _varint(block, at)
-    _writes, at = _varint(block, at)
-    counts = []
-    for _ in range(levels):
-        _merging, at = _varint(block, at)
-        count, at = _varint(block, at)
-        for _ in range(count * 3):
-            _field, at = _varint(block, at)
-        counts.append(count)
-    return counts
 
 
 def test_sqlite_load_lifts_the_filled_index_above_merges(tmp_path: Path) -> None:

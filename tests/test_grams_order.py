@@ -23,9 +23,10 @@ from starlette.testclient import TestClient
 from roster.app import RosterApp, open_database
 from roster.model.query import UserQuery
 from roster.settings import Settings
-from roster.store import user_listing
+from roster.store import migrations, user_listing
 from tests.conftest import API_KEY, APP_ID, bootstrap, make_user
 from tests.folding_reference import fold as ref_fold
+from tests.fts5_structure import grams_levels
 from tests.old_stores import store_at
 
 PK_BITS = 33
@@ -244,3 +245,39 @@ def test_a_dense_first_page_walks_the_name_index(lite: Settings, lite_cc: TestCl
     assert any("users_by_name" in s and "name_key>?" in s and "name_key<?" in s for s in steps)
     assert not any("user_grams" in s for s in steps), steps
     assert contains_walk(cc, "ann", 10) == [f"a{i:02d}" for i in range(40)] + ["j"]
+
+
+def test_migration_8_lifts_an_index_that_migration_7_rebuilt(
+    lite: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 7 rebuilds the index as one segment on a low level, where the merges of
+    single writes reach it; migration 8 merges it onto a level far above them, and it still
+    holds exactly the users' trigrams."""
+    people = [(f"q{i}", f"{'bz'[i % 2]}ella {i} lex") for i in range(2000)]
+    store_at(lite, 6, [(u, u, n, ref_fold(n), 1) for u, n in people[:1000]], monkeypatch)
+    assert lite.db is not None
+    # Up to 7 only: the rebuilt index, low.
+    everything = migrations.load
+    monkeypatch.setattr(migrations, "load", lambda engine: everything(engine)[:7])
+
+    async def migrate() -> int:
+        db = await open_database(lite)
+        try:
+            return await db.migrate()
+        finally:
+            await db.close()
+
+    assert asyncio.run(migrate()) == 7
+    assert max(i for i, n in enumerate(grams_levels(lite.db)) if n) < 3
+    monkeypatch.setattr(migrations, "load", everything)
+    asyncio.run(bootstrap(lite))
+    levels = grams_levels(lite.db)
+    assert sum(levels) == 1 and levels.index(1) >= 5, levels
+    db = sqlite3.connect(lite.db)
+    try:
+        db.execute("INSERT INTO user_grams (user_grams, rank) VALUES ('integrity-check', 1)")
+    finally:
+        db.close()
+    with TestClient(RosterApp(lite), base_url="http://testserver/v3") as client:
+        client.headers["apikey"] = API_KEY
+        assert contains_walk(client, "ella 99", 50) == expected(people[:1000], "ella 99")

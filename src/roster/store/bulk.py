@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from roster.store import sqlite_grams_levels as grams_levels
 from roster.store.database import Conn, Database
 
 USER_COLUMNS = (
@@ -284,59 +285,22 @@ _GRAMS_HASH = 64 << 20
 _DEFAULT_GRAMS_HASH = 1 << 20
 
 
-# Where the filled index lands among FTS5's levels decides what single writes cost later. FTS5
-# merges a level once it holds `automerge` segments (16, migration 5), and its merged output
-# goes one level up. Merged in place after the fill, the whole index sat on level 1: after
-# ~4,000 creates the merges of their small segments reached it, and from then on each create
-# paid a share of rewriting it (at 1M users a create's SQL averaged ~0.5 ms instead of ~0.2,
-# with 10 ms stalls). 'optimize' over segments on more than one level merges them onto a new
-# level above all the others, so the load first stacks empty levels (throwaway rows merged
-# while the index is tiny), then lifts the filled index onto the top one, ~7 levels up: out of
-# reach of any likely number of writes. Throwaway rows have negative ids, which no user has,
-# and are deleted before the last merge, which drops them.
-_STACKING_ROUNDS = 4
-_THROWAWAY = ("x" * 3000, "yyy")  # a large then a small segment per round; both make trigrams
-
-
-async def _throwaway(conn: Conn, rowid: int, text: str, *, delete: bool = False) -> None:
-    await conn.execute(
-        "INSERT INTO user_grams (user_grams, rowid, name_key, uid_key) VALUES (?, ?, ?, '')"
-        if delete
-        else "INSERT INTO user_grams (rowid, name_key, uid_key) VALUES (?, ?, '')",
-        ("delete", rowid, text) if delete else (rowid, text),
-    )
-
-
-def _throwaways() -> list[tuple[int, str]]:
-    return [(-1 - i, _THROWAWAY[i % 2]) for i in range(_STACKING_ROUNDS * 2)]
-
-
 async def _fill_grams(conn: Conn, last_pk: int) -> None:
-    """Every user's trigrams in one pass, with FTS5's stored settings put back as they were."""
-    optimize = "INSERT INTO user_grams (user_grams) VALUES ('optimize')"
-    for rowid, text in _throwaways():
-        await _throwaway(conn, rowid, text)
-        if rowid % 2 == 0:
-            await conn.execute(optimize)
+    """Every user's trigrams in one pass, with FTS5's stored settings put back as they were,
+    the index then lifted out of the reach of later writes' merges (sqlite_grams_levels)."""
+    await grams_levels.stack_levels(conn)
     stored = await conn.fetchone("SELECT v FROM user_grams_config WHERE k = 'hashsize'")
     setting = "INSERT INTO user_grams (user_grams, rank) VALUES ('hashsize', ?)"
     await conn.execute(setting, (_GRAMS_HASH,))
     await conn.execute(_GRAMS_RANGE, (0, last_pk))
-    for rowid, text in _throwaways():
-        await _throwaway(conn, rowid, text, delete=True)
+    await grams_levels.unstack(conn)
     await conn.execute(setting, (stored[0] if stored else _DEFAULT_GRAMS_HASH,))
     if stored is None:
         await conn.execute("DELETE FROM user_grams_config WHERE k = 'hashsize'")
-    # The fill leaves a few large segments, all on level 0 (FTS5 moves smaller segments down to
-    # the level of a larger one just written): merged in place, onto level 1 (1 s at 1M).
-    await conn.execute(optimize)
-    # One throwaway row written out as a segment of its own ('merge' flushes it), on level 0
-    # below the index: the next 'optimize' lifts both onto the top level (1 s more at 1M).
-    lift = -1 - len(_throwaways())
-    await _throwaway(conn, lift, _THROWAWAY[1])
-    await conn.execute("INSERT INTO user_grams (user_grams, rank) VALUES ('merge', 1)")
-    await _throwaway(conn, lift, _THROWAWAY[1], delete=True)
-    await conn.execute(optimize)
+    # The fill leaves a few large segments, all on level 0 (each pulls smaller ones down to
+    # its level): merged in place onto level 1 (1 s at 1M), then lifted (1 s more).
+    await conn.execute("INSERT INTO user_grams (user_grams) VALUES ('optimize')")
+    await grams_levels.lift(conn)
 
 
 async def insert_relations(

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from importlib import resources
 
 from roster.model.folding import fold
+from roster.store import sqlite_grams_levels
 from roster.store.database import Conn
 
 _REKEY_BATCH = 10_000
@@ -78,4 +79,8 @@ async def rekey_users(conn: Conn) -> None:
 
 
 # Version 4 folds accents too (see roster.model.folding), so keys stored before it change.
-STEPS: dict[int, Callable[[Conn], Awaitable[None]]] = {4: rekey_users}
+# Version 8 (SQLite only) lifts a trigram index that migration 7 rebuilt.
+STEPS: dict[int, Callable[[Conn], Awaitable[None]]] = {
+    4: rekey_users,
+    8: sqlite_grams_levels.lift_existing,
+}

@@ -1,0 +1,5 @@
+-- The trigram index that migration 7 rebuilt is one large segment on a low FTS5 level, where
+-- the merges of single writes reach it after a few thousand creates; each create then pays a
+-- share of rewriting the whole index. This version's Python step
+-- (roster.store.sqlite_grams_levels.lift_existing) merges it onto a level far above them:
+-- three rewrites of the index, a few seconds at a million users. No SQL of its own.
