@@ -92,9 +92,12 @@ class SqliteConn:
         matched = f"SELECT rowid & {_PK_MASK} FROM user_grams WHERE user_grams MATCH ?"
         args: list[Any] = [_grams_query(columns, text)]
         if window is not None:
-            start, end, _ = window
-            matched += " AND rowid >= ?" if end is None else " AND rowid BETWEEN ? AND ?"
-            args += [start] if end is None else [start, end]
+            if window.end is None:
+                matched += " AND rowid >= ?"
+                args.append(window.start)
+            else:
+                matched += " AND rowid BETWEEN ? AND ?"
+                args += [window.start, window.end]
         return f"u.pk IN ({matched})", args
 
     async def grams_window(

@@ -360,7 +360,7 @@ async def _placed(conn: Conn, q: UserQuery, plan: Plan, after: SortKey | None, r
     window = await conn.grams_window(q.app_id, _search_columns(q), text, after_name, reach)
     if window is None:
         return plan
-    dense = await _dense(conn, q, text, after_name, window)
+    dense = _dense(q, text, after_name, window)
     if dense is None:
         return replace(plan, window=window)
     below = await conn.grams_below(q.app_id, dense[0])
@@ -373,8 +373,8 @@ async def _placed(conn: Conn, q: UserQuery, plan: Plan, after: SortKey | None, r
     return replace(plan, window=GramsWindow(window.start, below), dense=dense)
 
 
-async def _dense(
-    conn: Conn, q: UserQuery, text: str, after_name: str | None, window: GramsWindow
+def _dense(
+    q: UserQuery, text: str, after_name: str | None, window: GramsWindow
 ) -> tuple[str, str | None] | None:
     """The names that start like the window's last match, up to and including the substring.
 
