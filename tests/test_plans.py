@@ -100,3 +100,43 @@ def test_single_index_filters_need_no_sort(plans: dict[str, str], settings: Sett
                 assert "TEMP B-TREE" not in plan, f"{label}:\n{plan}"
             else:
                 assert "Sort" not in plan, f"{label}:\n{plan}"
+
+
+# Lists whose filter means "any of" several walks (name or uid, two tags, three values).
+_UNITED = ["searchKey (name or uid)", "tags (2)", "sb metadata (3 values)"]
+
+
+async def _top_level_plans(settings: Settings) -> dict[str, list[str]]:
+    """The outermost steps of each united list's page query: what runs after the union."""
+    await load_users(settings, N, seed=7)
+    db = await open_database(settings)
+    queries = {**LIST_QUERIES, **SENDBIRD_QUERIES}
+    try:
+        found = {}
+        async with db.reader() as conn:
+            for label in _UNITED:
+                sql, args = await user_listing.page_query(conn, queries[label], None, 101)
+                if conn.engine == "sqlite":
+                    rows = await conn.fetch("EXPLAIN QUERY PLAN " + sql, args)
+                    found[label] = [str(r[3]) for r in rows if r[1] == 0]
+                else:
+                    rows = await conn.fetch("EXPLAIN " + sql, args)
+                    lines = [str(r[0]) for r in rows]
+                    found[label] = [line.strip() for line in lines if line.startswith("  ->")]
+        return found
+    finally:
+        await db.close()
+
+
+def test_united_pages_read_whole_rows_of_the_page_only(settings: Settings) -> None:
+    """The walks of a united list return keys and pks; the page's users are then read by
+    primary key, once (a deferred join), not as whole rows from every walk."""
+    plans = asyncio.run(_top_level_plans(settings))
+    for label in _UNITED:
+        top = plans[label]
+        if settings.engine == "sqlite":
+            assert "SEARCH u USING INTEGER PRIMARY KEY (rowid=?)" in top, f"{label}: {top}"
+        else:
+            assert any(
+                line.startswith("->  Index Scan using users_pkey on users u ") for line in top
+            ), f"{label}: {top}"
