@@ -23,6 +23,8 @@ from urllib.parse import parse_qs
 
 import orjson
 
+from roster.store.sqlite import MMAP_BYTES
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -36,7 +38,8 @@ class Floor:
     def __init__(self, db_path: str, plans: dict[str, list[Statements]]) -> None:
         self._conn = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA cache_size=-65536")
+        self._conn.execute("PRAGMA cache_size=-65536")  # as Roster's connection
+        self._conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         self._plans = plans
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

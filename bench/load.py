@@ -289,18 +289,21 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
-def _rss_mb(pid: int) -> float | None:
+def _rss_mb(pid: int, field: str) -> float | None:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         return None
     return 0.0  # a zombie has no VmRSS line
 
 
-def worker_rss_mb(pid: int) -> list[float]:
-    return [mb for p in _tree(pid) if (mb := _rss_mb(p)) is not None]
+def worker_rss_mb(pid: int, field: str = "VmRSS") -> list[float]:
+    """Per process of the tree. `field` "RssFile": the part that is pages of mapped files
+    (the SQLite store's memory map among them), shared with other processes and the kernel's
+    file cache; "RssAnon": the process's own memory."""
+    return [mb for p in _tree(pid) if (mb := _rss_mb(p, field)) is not None]
 
 
 def rss_mb(pid: int) -> float:

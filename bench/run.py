@@ -395,11 +395,12 @@ def main() -> None:
         try:
             results = measure(args, found, walk, port, floor_port)
             rss = load.worker_rss_mb(server.pid)
+            mapped = load.worker_rss_mb(server.pid, "RssFile")
         finally:
             stop(server)
             if floor_proc is not None:
                 stop(floor_proc)
-    report(args, results, rss, [w.name for w in found if w.max_requests])
+    report(args, results, rss, mapped, [w.name for w in found if w.max_requests])
 
 
 Samples = dict[tuple[str, int, str], list[load.Result]]
@@ -458,7 +459,13 @@ def shifted(
     return lambda i: make(i + by, concurrency)
 
 
-def report(args: argparse.Namespace, samples: Samples, rss: list[float], walks: list[str]) -> None:
+def report(
+    args: argparse.Namespace,
+    samples: Samples,
+    rss: list[float],
+    mapped: list[float],
+    walks: list[str],
+) -> None:
     print(f"\n{args.engine}, {args.users:,} users, {args.workers} worker(s), "
           f"{args.rounds} rounds of {args.seconds:g} s; medians")  # fmt: skip
     floor_col = args.engine == "sqlite"
@@ -499,6 +506,7 @@ def report(args: argparse.Namespace, samples: Samples, rss: list[float], walks: 
                 f" ratio {median(lasts) / median(firsts):.2f}"
             )
     print(f"\nserver RSS after the runs (MB per process): {', '.join(f'{m:.0f}' for m in rss)}")
+    print(f"of which mapped files (MB per process): {', '.join(f'{m:.0f}' for m in mapped)}")
 
 
 if __name__ == "__main__":

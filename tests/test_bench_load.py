@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import mmap
 import os
 import socket
 import subprocess
@@ -16,6 +17,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -261,3 +263,18 @@ def test_rss_covers_the_process_tree() -> None:
             assert worker_rss_mb(child.pid)[0] > 0
         finally:
             child.kill()
+
+
+def test_mapped_part_of_rss_grows_with_a_touched_file_map(tmp_path: Path) -> None:
+    """RssFile counts the pages of mapped files a process has touched (as the store's memory
+    map): part of VmRSS, apart from the process's own memory."""
+    path = tmp_path / "mapped"
+    path.write_bytes(b"\x01" * (64 << 20))
+    before = worker_rss_mb(os.getpid(), "RssFile")[0]
+    with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        touched = sum(view[i] for i in range(0, len(view), 4096))
+        after = worker_rss_mb(os.getpid(), "RssFile")[0]
+        total = worker_rss_mb(os.getpid())[0]
+    assert touched == (64 << 20) // 4096
+    assert after - before > 60  # MiB
+    assert after < total

@@ -19,6 +19,12 @@ from roster.store.sqlite_checkpoints import BACKSTOP_PAGES, Checkpointer
 from roster.store.sqlite_group_commit import GroupCommit
 
 _ROWS_PER_INSERT = 100
+# Pages are read from a memory map of the file's first MMAP_BYTES instead of copied in by a
+# system call each: a list page in name order reads ~100 table pages scattered over the file,
+# and at a million users most miss the page cache (a random page: 400-650 µs of SQL without,
+# ~310 µs with; 256 MB gained nothing more). Writes still go through the log. The mapped pages
+# count in a worker's resident size once touched, hence the bound (docs/operations.md).
+MMAP_BYTES = 128 << 20
 
 
 def _grams_query(columns: Sequence[str], text: str) -> str:
@@ -160,6 +166,7 @@ class SqliteDatabase:
         raw.execute("PRAGMA foreign_keys=ON")
         raw.execute("PRAGMA busy_timeout=5000")
         raw.execute("PRAGMA cache_size=-65536")
+        raw.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         raw.execute("PRAGMA temp_store=MEMORY")
         raw.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
         self._conn = SqliteConn(raw)
