@@ -62,24 +62,7 @@ def user(
     when the block exists; `blockedAt` is the time of the viewer's block, else of theirs.
     """
     tags = u.tags if with_tags and u.tags is not None else UNSET
-    if viewer is None:
-        return CometChatUser(
-            u.uid,
-            u.name,
-            u.link or UNSET,
-            u.avatar or UNSET,
-            msgspec.Raw(u.metadata) if u.metadata else UNSET,
-            "available" if u.online else "offline",
-            u.status_message or UNSET,
-            u.role,
-            tags,
-            u.last_active_at // 1000 if u.last_active_at else UNSET,
-            u.created_at // 1000,
-            u.updated_at // 1000 if u.updated_at else UNSET,
-            u.deactivated_at // 1000 if u.deactivated_at else UNSET,
-        )
-    by_me, by_them = blocks or (None, None)
-    return CometChatUser(
+    out = CometChatUser(
         u.uid,
         u.name,
         u.link or UNSET,
@@ -93,13 +76,17 @@ def user(
         u.created_at // 1000,
         u.updated_at // 1000 if u.updated_at else UNSET,
         u.deactivated_at // 1000 if u.deactivated_at else UNSET,
-        conversation_id(viewer, u.uid),
-        by_me is not None,
-        by_them is not None,
-        UNSET if by_me is None else by_me // 1000,
-        UNSET if by_them is None else by_them // 1000,
-        _blocked_at(by_me, by_them),
     )
+    if viewer is not None:
+        by_me, by_them = blocks or (None, None)
+        out.conversation_id = conversation_id(viewer, u.uid)
+        out.blocked_by_me = by_me is not None
+        out.has_blocked_me = by_them is not None
+        if by_me is not None or by_them is not None:
+            out.blocked_by_me_at = UNSET if by_me is None else by_me // 1000
+            out.has_blocked_me_at = UNSET if by_them is None else by_them // 1000
+            out.blocked_at = _blocked_at(by_me, by_them)
+    return out
 
 
 def _blocked_at(by_me: int | None, by_them: int | None) -> int | UnsetType:
