@@ -4,7 +4,6 @@ benchmark floor reads it the same way, so the two stay comparable."""
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 from pathlib import Path
 
@@ -44,5 +43,5 @@ def test_reads_go_through_a_memory_map_of_the_store(tmp_path: Path) -> None:
 def test_the_floor_reads_the_store_as_roster_does(tmp_path: Path) -> None:
     path = tmp_path / "store.db"
     asyncio.run(SqliteDatabase(str(path)).migrate())
-    floor = Floor(str(path), json.loads("{}"))
+    floor = Floor(str(path), {})
     assert floor._conn.execute("PRAGMA mmap_size").fetchone()[0] == MMAP_BYTES

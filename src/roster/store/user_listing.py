@@ -122,6 +122,13 @@ def _common(
 ) -> None:
     """Conditions on the users row that every branch shares."""
     sql.add("u.app_id = ?", q.app_id)
+    _row_filters(conn, q, sql, grams, window)
+
+
+def _row_filters(
+    conn: Conn, q: UserQuery, sql: _Sql, grams: bool = False, window: GramsWindow | None = None
+) -> None:
+    """The query's conditions on the users row beyond its app."""
     _contains(conn, q, sql, grams, window)
     if q.online is not None:
         sql.add("u.online = ?", int(q.online))
@@ -205,8 +212,8 @@ def _branch(
     `select` None: the walk's sort keys and pks only (see `_page_sql`).
     """
     sql = _Sql()
-    common = _Sql()
-    _common(conn, q, common, plan.reads_grams, plan.window)
+    filters = _Sql()
+    _row_filters(conn, q, filters, plan.reads_grams, plan.window)
     cross = search is not None and search[0] == _CROSS_COLUMN[q.order]
     if side is not None and not (cross and plan.cross_small):
         a = side.alias
@@ -221,16 +228,13 @@ def _branch(
         alone = (
             select is None
             and order_table == a
-            and common.where == ["u.app_id = ?"]
+            and not filters.where
             and (search is None or search[0].startswith(f"{a}."))
         )
-        source = (
-            f"{side.table} {a}" if alone else f"{side.table} {a} JOIN users u ON u.pk = {a}.user_pk"
-        )
-        pk = f"{a}.user_pk"
+        source = f"{side.table} {a}"
         if not alone:
-            sql.where += common.where
-            sql.args += common.args
+            source += f" JOIN users u ON u.pk = {a}.user_pk"
+        pk = f"{a}.user_pk"
     else:
         hint = conn.index_hint(_cross_index(q, plan.cross_small) if cross else None)
         source = f"users u {hint}".rstrip()
@@ -240,8 +244,11 @@ def _branch(
         _after(sql, "u", q.order, after)
         order_table = "u"
         pk = "u.pk"
-        sql.where += common.where
-        sql.args += common.args
+        alone = False
+    if not alone:
+        sql.add("u.app_id = ?", q.app_id)
+        sql.where += filters.where
+        sql.args += filters.args
     if search is not None:
         _range(sql, *search)
     if select is None:
