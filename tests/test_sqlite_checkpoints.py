@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -49,3 +50,46 @@ def test_writes_are_checkpointed_off_the_request_path(
     assert backstop == sqlite_checkpoints.BACKSTOP_PAGES
     assert (("x",) in seen) is thread
     assert not running  # close() stops the thread
+
+
+@pytest.mark.parametrize("long_log", [True, False])
+def test_a_long_log_once_caught_up_is_restarted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, long_log: bool
+) -> None:
+    """The thread's rounds, driven here one at a time: a log past RESTART_FRAMES that a round
+    caught up with is restarted (the next writer starts it over instead of appending until the
+    writer's own threshold makes a request copy it); a short one is left alone, and a round
+    with nothing new written does nothing."""
+    monkeypatch.setattr(sqlite_checkpoints, "EVERY_SECONDS", 3600)  # the test drives the rounds
+    monkeypatch.setattr(sqlite_checkpoints, "RESTART_FRAMES", 8 if long_log else 1_000_000)
+    # Every round counts as short: how long an fsync takes here is not what is tested.
+    monkeypatch.setattr(sqlite_checkpoints, "_CAUGHT_UP_SECONDS", 60.0)
+    path = tmp_path / "store.db"
+
+    async def scenario() -> tuple[int, int, list[tuple[str]]]:
+        db = SqliteDatabase(str(path))
+        await db.migrate()
+        for i in range(20):
+            async with db.transaction() as conn:
+                await conn.execute(
+                    "INSERT INTO apps (app_id, name, created_at) VALUES (?, ?, 0)", (f"a{i}", "x")
+                )
+        rounds = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        rounds.execute("PRAGMA busy_timeout=10")
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            checkpoints = db._checkpoints
+            checkpoints._catch_up(rounds, fd)
+            after_one = checkpoints.restarts
+            checkpoints._catch_up(rounds, fd)  # nothing written since
+            after_two = checkpoints.restarts
+        finally:
+            os.close(fd)
+            rounds.close()
+        seen = _in_file(path)
+        await db.close()
+        return after_one, after_two, seen
+
+    after_one, after_two, seen = asyncio.run(scenario())
+    assert (after_one, after_two) == ((1, 1) if long_log else (0, 0))
+    assert ("a19",) in seen  # copied back either way

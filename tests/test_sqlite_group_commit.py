@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +130,53 @@ def test_a_failed_commit_fails_every_writer_in_it(tmp_path: Path) -> None:
     results, after = asyncio.run(scenario())
     assert all(isinstance(r, sqlite3.OperationalError) for r in results)
     assert after == ["later"]
+
+
+def _gate_free(db: SqliteDatabase) -> bool:
+    gate = db._checkpoints.gate
+    if not gate.acquire(blocking=False):
+        return False
+    gate.release()
+    return True
+
+
+def test_a_shared_transaction_waits_for_the_checkpoint_gate(tmp_path: Path) -> None:
+    """While the checkpoint thread restarts the log it holds the gate; no transaction of this
+    process may begin meanwhile, and each gives the gate back however it ends (checked at
+    once: a gate kept would make the next writer wait forever)."""
+
+    async def scenario() -> list[str]:
+        db = await _open(tmp_path / "s.db")
+        order: list[str] = []
+        try:
+            gate = db._checkpoints.gate
+            gate.acquire()
+
+            def hold_then_release() -> None:
+                time.sleep(0.05)  # room for a writer that ignored the gate to go first
+                order.append("gate released")
+                gate.release()
+
+            holder = threading.Thread(target=hold_then_release)
+            holder.start()
+            async with db.transaction() as conn:
+                order.append("transaction began")
+                await conn.execute(
+                    "INSERT INTO apps (app_id, name, created_at) VALUES ('g', 'g', 0)"
+                )
+            holder.join()
+            assert _gate_free(db), "kept after a commit"
+            with pytest.raises(ValueError):
+                await _add_app(db, "failing", fail=True)
+            assert _gate_free(db), "kept after a rolled-back body"
+            real = db._group._raw
+            db._group._raw = _FailingCommit(real)  # type: ignore[assignment]
+            with pytest.raises(sqlite3.OperationalError):
+                await _add_app(db, "unlucky")
+            db._group._raw = real
+            assert _gate_free(db), "kept after a failed COMMIT"
+        finally:
+            await db.close()
+        return order
+
+    assert asyncio.run(scenario()) == ["gate released", "transaction began"]

@@ -172,7 +172,7 @@ class SqliteDatabase:
         self._conn = SqliteConn(raw)
         self._receivers: list[Callable[[str], None]] = []
         self._checkpoints = Checkpointer(path)
-        self._group = GroupCommit(raw)
+        self._group = GroupCommit(raw, self._checkpoints.gate)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteConn]:

@@ -9,6 +9,9 @@ COMMIT is done: what a caller was told is stored, is. Bodies never suspend (SQLi
 inline on the loop), so a COMMIT never falls inside one and no unit begins inside another
 task's; `_open` guards both anyway. Reads made by other requests meanwhile, on the same
 connection, see the units already released, a moment before they are committed.
+
+The shared transaction holds the checkpoint thread's gate from BEGIN to COMMIT (see
+sqlite_checkpoints): taking it blocks the loop only while that thread restarts the log.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from contextvars import ContextVar, Token
 
@@ -24,8 +28,9 @@ _inside: ContextVar[bool] = ContextVar("roster_sqlite_unit", default=False)
 
 
 class GroupCommit:
-    def __init__(self, raw: sqlite3.Connection) -> None:
+    def __init__(self, raw: sqlite3.Connection, gate: threading.Lock) -> None:
         self._raw = raw
+        self._gate = gate
         self._committed: asyncio.Future[None] | None = None
         self._open = 0  # units between SAVEPOINT and RELEASE right now
         self.commits = 0  # shared COMMITs done (for tests and diagnostics)
@@ -42,7 +47,12 @@ class GroupCommit:
         first = not nested and self._committed is None
         committed = None
         if first:
-            raw.execute("BEGIN IMMEDIATE")
+            self._gate.acquire()
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+            except BaseException:
+                self._gate.release()
+                raise
             loop = asyncio.get_running_loop()
             self._committed = loop.create_future()
             loop.call_soon(self._commit)
@@ -57,7 +67,10 @@ class GroupCommit:
         except BaseException:
             self._left(token)
             if first:
-                raw.execute("ROLLBACK")
+                try:
+                    raw.execute("ROLLBACK")
+                finally:
+                    self._gate.release()
                 self._committed = None
                 if committed is not None:
                     committed.set_result(None)
@@ -100,6 +113,8 @@ class GroupCommit:
                 committed.set_exception(exc)
                 committed.exception()  # seen here, so an unawaited failure logs no warning
             return
+        finally:
+            self._gate.release()
         self.commits += 1
         if not committed.done():
             committed.set_result(None)
