@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any, ParamSpec, cast
 from urllib.parse import urlsplit
 
+from bench import connections
+
 try:
     import uvloop
 
@@ -99,6 +101,12 @@ class _Conn(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
+
+    @property
+    def port(self) -> int:
+        """The local (client) port."""
+        assert self.transport is not None
+        return int(self.transport.get_extra_info("sockname")[1])
 
     def request(self, data: bytes, head_only: bool) -> asyncio.Future[tuple[int, bytes, bool]]:
         assert self.transport is not None
@@ -189,11 +197,14 @@ async def run(
     max_seconds: float,
     ok: Callable[[int], bool] = lambda s: 200 <= s < 300,
     on_response: Callable[[int, int, bytes], None] | None = None,
+    spread_over: list[int] | None = None,
 ) -> Result:
     """Drive `concurrency` connections until `max_requests` finish or `max_seconds` pass.
 
     Sequence numbers are handed out in order, so `make_request(i)` can vary requests; with
     concurrency 1, `on_response(i, ...)` runs before `make_request(i + 1)`: a strict chain.
+    `spread_over`: the server's worker pids; the connections are then opened before the clock
+    starts and spread evenly over them (see `spread`).
     """
     if host not in LOOPBACK:
         raise ValueError(f"refusing to load non-loopback host {host!r}")
@@ -203,6 +214,9 @@ async def run(
     host_header = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     res = Result(0, 0, 0.0, [], Counter(), None)
     issued = 0
+    opened: list[_Conn | None] = [None] * concurrency
+    if spread_over and len(spread_over) > 1:
+        opened = list(await spread(host, port, concurrency, spread_over))
     started = time.perf_counter()
     deadline = loop.time() + max_seconds
 
@@ -211,9 +225,8 @@ async def run(
         if res.first_error is None:
             res.first_error = message
 
-    async def worker() -> None:
+    async def worker(conn: _Conn | None) -> None:
         nonlocal issued
-        conn: _Conn | None = None
         last: Request | None = None
         data = b""
         try:
@@ -251,7 +264,7 @@ async def run(
             if conn is not None:
                 conn.close()
 
-    tasks = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
+    tasks = [asyncio.ensure_future(worker(conn)) for conn in opened]
     timeout = max_seconds + GRACE_SECONDS
     done, pending = await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_EXCEPTION)
     for task in pending:
@@ -261,6 +274,45 @@ async def run(
     for task in done:
         task.result()  # a failing make_request, on_response or ok fails the run
     return res
+
+
+SPREAD_ATTEMPTS = 200
+
+
+async def spread(host: str, port: int, count: int, pids: list[int]) -> list[_Conn]:
+    """`count` open connections, as evenly spread over the worker processes `pids` as whole
+    numbers allow: one on a busier worker is closed and another opened until they are (the
+    kernel hands each to whichever worker accepts first). Raises if that does not happen."""
+    loop = asyncio.get_running_loop()
+
+    async def open_one() -> _Conn:
+        return (await loop.create_connection(_Conn, host, port))[1]
+
+    conns = [await open_one() for _ in range(count)]
+    for _ in range(SPREAD_ATTEMPTS):
+        held = await _holders(port, conns, pids)
+        per_pid = {pid: [c for c in conns if held[c.port] == pid] for pid in pids}
+        busiest = max(pids, key=lambda pid: len(per_pid[pid]))
+        idlest = min(pids, key=lambda pid: len(per_pid[pid]))
+        if len(per_pid[busiest]) - len(per_pid[idlest]) <= 1:
+            return conns
+        victim = per_pid[busiest][-1]
+        victim.close()
+        conns[conns.index(victim)] = await open_one()
+    for conn in conns:
+        conn.close()
+    raise RuntimeError(f"could not spread {count} connections over workers {pids}")
+
+
+async def _holders(port: int, conns: list[_Conn], pids: list[int]) -> dict[int, int]:
+    """Client port -> worker pid, waiting (up to a second) for the workers to accept."""
+    ports = [c.port for c in conns]
+    for _ in range(1000):
+        held = connections.holders(port, ports, pids)
+        if len(held) == len(ports):
+            return held
+        await asyncio.sleep(0.001)
+    raise RuntimeError(f"workers {pids} did not accept {len(ports) - len(held)} connections")
 
 
 def _blocking(
@@ -287,6 +339,12 @@ def _tree(pid: int) -> list[int]:
                 pids += [int(c) for c in children.read_text().split()]
         i += 1
     return pids
+
+
+def worker_pids(pid: int, port: int) -> list[int]:
+    """The processes of a server that accept its connections on `port`: uvicorn's workers,
+    children of a supervisor that only holds the listening socket."""
+    return connections.listeners(port, _tree(pid)[1:]) or [pid]
 
 
 def _rss_mb(pid: int, field: str) -> float | None:

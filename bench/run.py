@@ -393,7 +393,8 @@ def main() -> None:
             port,
         )  # fmt: skip
         try:
-            results = measure(args, found, walk, port, floor_port)
+            workers = load.worker_pids(server.pid, port) if args.workers > 1 else []
+            results = measure(args, found, walk, port, floor_port, workers)
             rss = load.worker_rss_mb(server.pid)
             mapped = load.worker_rss_mb(server.pid, "RssFile")
         finally:
@@ -412,7 +413,9 @@ def measure(
     walk: TokenWalk,
     port: int,
     floor_port: int | None,
+    workers: list[int],
 ) -> Samples:
+    """Roster's connections are spread evenly over its `workers` (pids), if more than one."""
     samples: Samples = {}
     for round_no in range(args.rounds):
         for workload in found:
@@ -436,6 +439,7 @@ def measure(
                         max_requests=limit,
                         max_seconds=args.seconds * (5 if workload.max_requests else 1),
                         on_response=walk.on_response if chained else None,
+                        spread_over=workers if who == "roster" else None,
                     )
                     samples.setdefault((workload.name, concurrency, who), []).append(result)
                     if result.errors:
