@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -93,3 +94,23 @@ def test_a_long_log_once_caught_up_is_restarted(
     after_one, after_two, seen = asyncio.run(scenario())
     assert (after_one, after_two) == ((1, 1) if long_log else (0, 0))
     assert ("a19",) in seen  # copied back either way
+
+
+def test_an_in_memory_store_has_no_file_to_flush(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--db :memory:` has no database file: the thread must not die looking for one."""
+    monkeypatch.setattr(sqlite_checkpoints, "EVERY_SECONDS", 0.01)
+    crashes: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: crashes.append(args.exc_value))
+
+    async def scenario() -> bool:
+        db = SqliteDatabase(":memory:")
+        await db.migrate()
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO apps (app_id, name, created_at) VALUES ('m', 'm', 0)")
+        await asyncio.sleep(0.1)  # several rounds of the thread
+        alive = db._checkpoints.running
+        await db.close()
+        return alive
+
+    assert asyncio.run(scenario())
+    assert crashes == []

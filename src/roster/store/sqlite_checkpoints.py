@@ -56,7 +56,10 @@ class Checkpointer:
     def _run(self) -> None:
         conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
         conn.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
-        fd = os.open(self._path, os.O_RDONLY)
+        try:
+            fd: int | None = os.open(self._path, os.O_RDONLY)
+        except OSError:  # no file to flush (":memory:"): checkpoints have nothing to do either
+            fd = None
         try:
             while not self._stop.wait(self._every):
                 try:
@@ -64,10 +67,11 @@ class Checkpointer:
                 except (sqlite3.Error, OSError) as exc:  # busy or locked: the next round tries
                     log.debug("checkpoint skipped: %s", exc)
         finally:
-            os.close(fd)
+            if fd is not None:
+                os.close(fd)
             conn.close()
 
-    def _catch_up(self, conn: sqlite3.Connection, fd: int) -> None:
+    def _catch_up(self, conn: sqlite3.Connection, fd: int | None) -> None:
         for _ in range(_ROUNDS):
             started = time.monotonic()
             row = conn.execute(_PASSIVE).fetchone()
@@ -77,7 +81,8 @@ class Checkpointer:
                 return
             self._seen = (frames, copied)
             # Passive checkpoints that writers overtake leave the pages they wrote unsynced.
-            os.fdatasync(fd)
+            if fd is not None:
+                os.fdatasync(fd)
             self.done += 1
             if frames < RESTART_FRAMES:
                 return
