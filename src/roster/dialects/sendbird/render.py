@@ -44,8 +44,9 @@ class SendbirdUser(msgspec.Struct, omit_defaults=True):
     unread_channel_count: int | None = None
 
 
-_NO_EXTRA: dict[str, Any] = {}
 _NONE: tuple[()] = ()  # shared, encoded as [] like an empty list, never allocated per user
+# discovery_keys, preferred_languages, locale, phone_number of a user without them.
+_NO_EXTRA: tuple[Sequence[str], Sequence[str], str, str] = (_NONE, _NONE, "", "")
 
 
 def user(
@@ -56,7 +57,13 @@ def user(
     unread_counts: bool = False,
     created: bool = False,
 ) -> SendbirdUser:
-    extra: dict[str, Any] = msgspec.json.decode(u.extra) if u.extra else _NO_EXTRA
+    # Most users have no fields of Sendbird's own: their defaults are shared, not looked up.
+    discovery_keys, languages, locale, phone = _NO_EXTRA
+    if u.extra:
+        extra: dict[str, Any] = msgspec.json.decode(u.extra)
+        discovery_keys = extra.get("discovery_keys", _NONE)
+        languages = extra.get("preferred_languages", _NONE)
+        locale, phone = extra.get("locale", ""), extra.get("phone_number", "")
     # Roster has no channels yet, so nothing is unread.
     unread = 0 if unread_counts else None
     return SendbirdUser(
@@ -71,10 +78,10 @@ def user(
         u.deactivated_at is None,  # is_active
         u.has_ever_logged_in,
         u.created_at // 1000,
-        extra.get("discovery_keys", _NONE),
-        extra.get("preferred_languages", _NONE),
-        extra.get("locale", ""),
-        extra.get("phone_number", ""),
+        discovery_keys,
+        languages,
+        locale,
+        phone,
         False,  # is_hide_me_from_friends
         False,  # is_shadow_blocked
         session_tokens or _NONE,
