@@ -37,6 +37,7 @@ _ROUNDS = 10  # catching up with writers that outrun the copy is left to the nex
 # writers wait on the gate.
 _BUSY_MS = 10
 _PASSIVE = "PRAGMA wal_checkpoint(PASSIVE)"
+_flush = getattr(os, "fdatasync", os.fsync)  # macOS has no fdatasync
 _RESTART = "PRAGMA wal_checkpoint(RESTART)"
 
 
@@ -82,7 +83,7 @@ class Checkpointer:
             self._seen = (frames, copied)
             # Passive checkpoints that writers overtake leave the pages they wrote unsynced.
             if fd is not None:
-                os.fdatasync(fd)
+                _flush(fd)
             self.done += 1
             if frames < RESTART_FRAMES:
                 return
