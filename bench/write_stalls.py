@@ -3,9 +3,10 @@
     .venv/bin/python -m bench.write_stalls [--writes 6000]
 
 The HTTP harness (bench.run) reports a 99th percentile over 1.5 s runs, which a stall every
-thousand writes can hit or miss. Here each write is timed through the ASGI app on a copy of
-the seeded 1,000,000-user SQLite store, without HTTP, and the table shows the rare ones: the
-99.9th percentile, the slowest write and how many took 20 ms or more.
+thousand writes can hit or miss. Here each write of the harness's write workloads is timed
+through the ASGI app on a copy of the seeded 1,000,000-user SQLite store, without HTTP, and
+the table shows the rare ones: the 99.9th percentile, the slowest write and how many took
+20 ms or more.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
 import shutil
 import tempfile
 import time
@@ -21,42 +21,38 @@ from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from bench.run import DATA, KEY, active_uids, seeded
+from bench import load
+from bench.run import DATA, active_uids, seeded, shifted, workloads
 from roster.app import RosterApp
 from roster.settings import Settings
 
-CC = "/cometchat/v3/users"
-Write = tuple[str, str, bytes]  # method, path, body
+
+def _scope(request: load.Request) -> dict[str, Any]:
+    """The harness's request (bench.run's write workloads) as an ASGI scope."""
+    path, _, query = request.path.partition("?")
+    headers = [(b"host", b"127.0.0.1")]
+    headers += [(k.lower().encode(), v.encode()) for k, v in request.headers.items()]
+    if request.body is not None:
+        headers.append((b"content-type", b"application/json"))
+    return {
+        "type": "http", "method": request.method, "path": path, "raw_path": path.encode(),
+        "query_string": query.encode(), "headers": headers, "http_version": "1.1",
+        "scheme": "http", "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1),
+        "root_path": "",
+    }  # fmt: skip
 
 
-def writes(kind: str, targets: list[str]) -> Callable[[int], Write]:
-    def create(i: int) -> Write:
-        body = {"uid": f"stall-{i}", "name": f"Bench Écrit {i}", "tags": ["bench"]}
-        return "POST", CC, json.dumps(body).encode()
-
-    def update(i: int) -> Write:
-        return "PUT", f"{CC}/{targets[i]}", json.dumps({"name": f"Renamed {i}"}).encode()
-
-    def deactivate(i: int) -> Write:
-        return "DELETE", f"{CC}/{targets[-1 - i]}", b""
-
-    return {"create": create, "update": update, "deactivate": deactivate}[kind]
-
-
-async def run(settings: Settings, make: Callable[[int], Write], n: int, concurrency: int) -> Any:
+async def run(
+    settings: Settings, make: Callable[[int], load.Request], n: int, concurrency: int
+) -> Any:
     app = RosterApp(settings)
     await app.start()
-    headers = [(b"host", b"127.0.0.1"), (b"apikey", KEY.encode())]
     numbers = itertools.count()
     took: list[float] = []
 
     async def one() -> None:
-        method, path, body = make(next(numbers))
-        scope = {
-            "type": "http", "method": method, "path": path, "raw_path": path.encode(),
-            "query_string": b"", "headers": headers, "http_version": "1.1", "scheme": "http",
-            "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 1), "root_path": "",
-        }  # fmt: skip
+        request = make(next(numbers))
+        body = request.body or b""
         sent: list[MutableMapping[str, Any]] = []
 
         async def receive() -> dict[str, Any]:
@@ -66,10 +62,10 @@ async def run(settings: Settings, make: Callable[[int], Write], n: int, concurre
             sent.append(message)
 
         started = time.perf_counter()
-        await app(scope, receive, send)
+        await app(_scope(request), receive, send)
         took.append(time.perf_counter() - started)
         if sent[0]["status"] != 200:
-            raise RuntimeError(f"{method} {path}: {sent}")
+            raise RuntimeError(f"{request.method} {request.path}: {sent}")
 
     async def worker() -> None:
         while len(took) < n:
@@ -95,20 +91,21 @@ def main() -> None:
     pristine = asyncio.run(seeded("sqlite", args.users))
     print("| write | c | writes/s | p50 ms | p99 ms | p99.9 ms | max ms | ≥ 20 ms |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for kind in ("create", "update", "deactivate"):
+    for kind in ("create user", "update user", "deactivate user"):
         for concurrency in (1, 16):
             with tempfile.TemporaryDirectory(dir=DATA) as scratch:
                 copy = Path(scratch) / "run.db"
                 shutil.copyfile(str(pristine.db), copy)
                 settings = Settings(db=str(copy))
                 targets = asyncio.run(active_uids(settings, args.users))
-                make = writes(kind, targets)
+                found, _walk = workloads(args.users, targets, f"stall{int(time.time())}")
+                make = shifted(next(w.make for w in found if w.name == kind), 0, concurrency)
                 rate, p50, p99, p999, top, slow = asyncio.run(
                     run(settings, make, args.writes, concurrency)
                 )
             print(
-                f"| {kind} | {concurrency} | {rate:,.0f} | {p50:.2f} | {p99:.2f} | {p999:.2f}"
-                f" | {top:.1f} | {slow} |",
+                f"| {kind.split()[0]} | {concurrency} | {rate:,.0f} | {p50:.2f} | {p99:.2f}"
+                f" | {p999:.2f} | {top:.1f} | {slow} |",
                 flush=True,
             )
 
