@@ -354,6 +354,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20_000, help="per run")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", default="", help="run workloads whose name contains this")
+    parser.add_argument(
+        "--loop", choices=["asyncio", "uvloop"], help="Roster's event loop (default: serve's)"
+    )
     args = parser.parse_args()
     settings = asyncio.run(seeded(args.engine, args.users))
     with tempfile.TemporaryDirectory(dir=DATA) as scratch:
@@ -389,7 +392,7 @@ def main() -> None:
         server = start(
             [str(Path(sys.executable).parent / "roster"), "serve", *where, "--host", "127.0.0.1",
              "--port", str(port), "--workers", str(args.workers), "--app-id", APP_ID,
-             "--api-key", KEY],
+             "--api-key", KEY, *(["--loop", args.loop] if args.loop else [])],
             port,
         )  # fmt: skip
         try:

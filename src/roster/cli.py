@@ -92,6 +92,15 @@ def main(ctx: click.Context) -> None:
     help="Presence lease: a dead process's users go offline within this time.",
 )
 @click.option(
+    "--loop",
+    envvar="ROSTER_LOOP",
+    type=click.Choice(["asyncio", "uvloop"]),
+    default="asyncio",
+    show_default=True,
+    help="Event loop. asyncio serves waiting requests in arrival order; uvloop can make one"
+    " wait through two rounds of the others (docs/operations.md).",
+)
+@click.option(
     "--app-id",
     envvar="ROSTER_APP_ID",
     default=None,
@@ -111,6 +120,7 @@ def serve(
     port: int,
     workers: int,
     presence_lease_ms: int,
+    loop: str,
     app_id: str | None,
     api_key: str | None,
 ) -> None:
@@ -146,6 +156,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        loop=loop,
         log_level="warning",
         access_log=False,
     )
