@@ -147,6 +147,8 @@ def serve(
     os.environ.update(settings.to_env())
     import uvicorn
 
+    from roster.http.nodelay import NoDelayHttpProtocol
+
     engine = settings.engine
     where = (settings.database_url and "PostgreSQL") or settings.db
     click.echo(f"roster: serving on http://{host}:{port} ({engine}: {where}, {workers} worker(s))")
@@ -157,6 +159,7 @@ def serve(
         port=port,
         workers=workers,
         loop=loop,
+        http=NoDelayHttpProtocol,
         log_level="warning",
         access_log=False,
     )
