@@ -180,3 +180,76 @@ def test_a_shared_transaction_waits_for_the_checkpoint_gate(tmp_path: Path) -> N
         return order
 
     assert asyncio.run(scenario()) == ["gate released", "transaction began"]
+
+
+class _OtherProcessWriter:
+    """A write transaction held open on another connection to the file, as a second worker's."""
+
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(path, isolation_level=None)
+        self._conn.execute("BEGIN IMMEDIATE")
+        self._conn.execute("INSERT INTO apps (app_id, name, created_at) VALUES ('other', 'o', 0)")
+
+    def commit(self) -> None:
+        self._conn.execute("COMMIT")
+        self._conn.close()
+
+
+async def _loop_turns_during(seconds: float) -> int:
+    """How many times a task got to run on this loop in `seconds` (0 if the loop was blocked)."""
+    turns = 0
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while loop.time() < end:
+        await asyncio.sleep(0.001)
+        turns += 1
+    return turns
+
+
+def test_a_writer_waits_for_another_process_with_the_loop_free(tmp_path: Path) -> None:
+    """SQLite's busy handler would have stopped the whole loop (every request of the worker)
+    for as long as the other process wrote; the unit waits on the loop instead."""
+
+    async def scenario() -> tuple[int, bool, list[str], int]:
+        db = await _open(tmp_path / "s.db")
+        try:
+            other = _OtherProcessWriter(tmp_path / "s.db")
+            writers = [asyncio.ensure_future(_add_app(db, f"w{i}")) for i in range(3)]
+            turns = await _loop_turns_during(0.1)
+            waiting = not any(w.done() for w in writers)
+            other.commit()
+            seen = await asyncio.gather(*writers)
+            return turns, waiting, seen[-1], db._group._raw.in_transaction
+        finally:
+            await db.close()
+
+    turns, waiting, seen, in_transaction = asyncio.run(scenario())
+    assert waiting  # nobody wrote past the other process's transaction
+    assert turns >= 20  # about 100 with the loop free; 0 when BEGIN blocked it
+    assert {"other", "w0", "w1", "w2"} <= set(seen)
+    assert not in_transaction
+    assert _apps_elsewhere(tmp_path / "s.db") == ["other", "w0", "w1", "w2"]
+
+
+def test_a_writer_gives_up_when_another_process_never_lets_go(tmp_path: Path) -> None:
+    async def scenario() -> tuple[int, int, list[str]]:
+        db = await _open(tmp_path / "s.db")
+        try:
+            db._group.busy_seconds = 0.05
+            other = _OtherProcessWriter(tmp_path / "s.db")
+            turns, failed = await asyncio.gather(  # the count starts first, its clock with it
+                _loop_turns_during(0.04), _add_app(db, "gave up"), return_exceptions=True
+            )
+            assert isinstance(failed, sqlite3.OperationalError), failed
+            assert "database is locked" in str(failed)
+            other.commit()
+            assert _gate_free(db)
+            busy_ms = db._group._raw.execute("PRAGMA busy_timeout").fetchone()[0]
+            return turns, busy_ms, await _add_app(db, "later")
+        finally:
+            await db.close()
+
+    turns, busy_ms, seen = asyncio.run(scenario())
+    assert turns >= 10  # the loop ran while the writer waited
+    assert busy_ms == 5000  # the connection's own timeout, put back after each try
+    assert seen == ["later", "other"]
