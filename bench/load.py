@@ -14,13 +14,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
+import gc
 import math
 import time
 from collections import Counter
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ParamSpec, cast
+from typing import Any, ParamSpec, TypeVar, cast
 from urllib.parse import urlsplit
 
 from bench import connections
@@ -33,6 +35,7 @@ except ImportError:  # pragma: no cover - the project installs it with uvicorn[s
     _loop_factory = None
 
 P = ParamSpec("P")
+R = TypeVar("R")
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 GRACE_SECONDS = 2.0  # how long requests in flight at the deadline may still take
 _CHUNKED, _UNTIL_CLOSE = -1, -2
@@ -187,6 +190,31 @@ class _Conn(asyncio.Protocol):
                 pos = j + size + 4
 
 
+def _collector_paused(
+    func: Callable[P, Coroutine[Any, Any, R]],
+) -> Callable[P, Coroutine[Any, Any, R]]:
+    """Runs `func` with this process's cycle collector off, and collects once it is done.
+
+    A collection stops the driver, and every response in flight then looks that much slower:
+    over a full `bench.run`, the driver's own collections took up to 57 ms (gen 2, 9 of them)
+    and 4 ms (gen 0, 2,390 of them). A run of at most `max_requests` makes bounded garbage.
+    """
+
+    @functools.wraps(func)
+    async def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return await func(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+            gc.collect()
+
+    return paused
+
+
+@_collector_paused
 async def run(
     host: str,
     port: int,

@@ -7,6 +7,7 @@ harness uses it: through run_sync, with uvloop.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import mmap
 import os
@@ -278,3 +279,18 @@ def test_mapped_part_of_rss_grows_with_a_touched_file_map(tmp_path: Path) -> Non
     assert touched == (64 << 20) // 4096
     assert after - before > 60  # MiB
     assert after < total
+
+
+def test_the_cycle_collector_is_off_while_driving(server: Server) -> None:
+    """A collection would stop the driver and be measured as the server's latency."""
+    seen: list[bool] = []
+
+    def make(i: int) -> Request:
+        seen.append(gc.isenabled())
+        return get("/ok")
+
+    assert gc.isenabled()
+    res = run_sync("127.0.0.1", server.port, make, concurrency=4, max_requests=20, max_seconds=10)
+    assert res.requests == 20
+    assert seen == [False] * 20
+    assert gc.isenabled()  # and on again after the run
