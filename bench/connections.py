@@ -38,16 +38,21 @@ def listeners(server_port: int, pids: list[int]) -> list[int]:
     """Those of `pids` that hold the socket listening on `server_port` (uvicorn's supervisor
     and its workers; not multiprocessing's resource tracker)."""
     listening = {f"socket:[{inode}]" for inode in _sockets(server_port, _LISTEN).values()}
-    return [pid for pid in pids if listening & _links(pid)]
+    return [pid for pid in pids if listening & _links(pid).keys()]
 
 
-def _links(pid: int) -> set[str]:
-    """What the process's file descriptors point to."""
-    found = set()
+def socket_fd(pid: int, inode: int) -> int | None:
+    """The number under which process `pid` holds socket `inode`, if it does."""
+    return _links(pid).get(f"socket:[{inode}]")
+
+
+def _links(pid: int) -> dict[str, int]:
+    """What the process's file descriptors point to, and each one's number."""
+    found = {}
     with contextlib.suppress(OSError):
         for fd in Path(f"/proc/{pid}/fd").iterdir():
             with contextlib.suppress(OSError):
-                found.add(os.readlink(fd))
+                found[os.readlink(fd)] = int(fd.name)
     return found
 
 

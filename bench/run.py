@@ -37,6 +37,7 @@ import asyncpg
 
 from bench import load
 from bench.seed import APP_ID, VIEWER, load_users, name_of
+from roster.cli import LOOPS
 from roster.settings import Settings
 
 KEY = "be4c4be4c4be4c4be4c4be4c4be4c4be4c4be4c4"
@@ -354,9 +355,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20_000, help="per run")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", default="", help="run workloads whose name contains this")
-    parser.add_argument(
-        "--loop", choices=["asyncio", "uvloop"], help="Roster's event loop (default: serve's)"
-    )
+    parser.add_argument("--loop", choices=LOOPS, help="Roster's event loop (default: serve's)")
     args = parser.parse_args()
     settings = asyncio.run(seeded(args.engine, args.users))
     with tempfile.TemporaryDirectory(dir=DATA) as scratch:

@@ -35,16 +35,12 @@ def _copy_fd(pid: int, fd: int) -> int:
 
 def _server_end(server: Server, client: socket.socket) -> socket.socket:
     """The server's socket of this connection, as held by the worker that accepted it."""
-    inode = connections.server_inodes(server.port)[client.getsockname()[1]]
-    for pid in load.worker_pids(server.proc.pid, server.port):
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            try:
-                target = os.readlink(fd)
-            except OSError:
-                continue
-            if target == f"socket:[{inode}]":
-                return socket.socket(fileno=_copy_fd(pid, int(fd.name)))
-    raise AssertionError(f"no worker holds socket {inode}")
+    client_port = client.getsockname()[1]
+    pids = load.worker_pids(server.proc.pid, server.port)
+    pid = connections.holders(server.port, [client_port], pids)[client_port]
+    fd = connections.socket_fd(pid, connections.server_inodes(server.port)[client_port])
+    assert fd is not None
+    return socket.socket(fileno=_copy_fd(pid, fd))
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])

@@ -18,6 +18,8 @@ from roster.model.apps import Scope
 from roster.settings import Settings
 
 T = TypeVar("T")
+# Event loops `serve --loop` accepts; asyncio is the default (docs/operations.md).
+LOOPS = ("asyncio", "uvloop")
 
 _db_options = [
     click.option(
@@ -94,7 +96,7 @@ def main(ctx: click.Context) -> None:
 @click.option(
     "--loop",
     envvar="ROSTER_LOOP",
-    type=click.Choice(["asyncio", "uvloop"]),
+    type=click.Choice(LOOPS),
     default="asyncio",
     show_default=True,
     help="Event loop. asyncio serves waiting requests in arrival order; uvloop can make one"
