@@ -23,7 +23,7 @@ from bench import seed
 from roster.app import open_database
 from roster.model.folding import fold
 from roster.settings import Settings
-from roster.store import bulk
+from roster.store import bulk, sqlite_virtual_columns
 from roster.store.database import Conn, Database
 from tests.fts5_structure import grams_levels
 
@@ -32,11 +32,10 @@ PATTERNS = ["lex", "ann", "ser-1", "o'b", "ngu", "xyl", "user-19", "zzz"]
 
 
 async def catalog(conn: Conn) -> dict[str, Any]:
-    """Index and trigger definitions of the store (and the trigram index's settings)."""
+    """Index and trigger definitions of the store (and the trigram index's settings; on
+    SQLite, where the load sets generated columns aside, the tables' too)."""
     if conn.engine == "sqlite":
-        rows = await conn.fetch(
-            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE type IN ('index', 'trigger')"
-        )
+        rows = await conn.fetch("SELECT type, name, tbl_name, sql FROM sqlite_master")
         config = await conn.fetch("SELECT k, v FROM user_grams_config ORDER BY k")
         return {"objects": sorted(map(tuple, rows)), "grams_config": [tuple(r) for r in config]}
     indexes = await conn.fetch(
@@ -238,3 +237,55 @@ def test_sqlite_load_lifts_the_filled_index_above_merges(tmp_path: Path) -> None
     asyncio.run(seed.load_users(Settings(db=path), N, seed=3))
     levels = grams_levels(path)
     assert sum(levels) == 1 and levels.index(1) >= 5, levels
+
+
+def virtual_columns(raw: sqlite3.Connection) -> list[str]:
+    return [row[1] for row in raw.execute("PRAGMA table_xinfo(users)") if row[6] == 2]
+
+
+async def load_watching_columns(path: str) -> list[list[str]]:
+    """The users table's virtual columns before a fresh load, as each batch is asked for
+    (inside the load's transaction, on its connection), and after."""
+    db = await open_database(Settings(db=path))
+    raw = db._conn.raw  # type: ignore[attr-defined]
+    try:
+        await db.migrate()
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO apps (app_id, name, created_at) VALUES ('a', 'a', 0)")
+        seen = [virtual_columns(raw)]
+        rnd = random.Random(4)
+
+        def batches() -> Iterator[bulk.Rows]:
+            for start in (0, 400):
+                seen.append(virtual_columns(raw))
+                yield seed._rows(rnd, start, 400, 1, 1)
+
+        await bulk.load(db, batches())
+        seen.append(virtual_columns(raw))
+        await check_store(db, 800)
+        return seen
+    finally:
+        await db.close()
+
+
+def test_sqlite_fresh_load_inserts_without_virtual_columns(tmp_path: Path) -> None:
+    """SQLite computes virtual generated columns on every insert (grams_id: half of a
+    million-user load's insert time); the load drops them while rows go in and puts them back
+    as they were (the catalog test above checks the definitions), with the triggers naming
+    them. The trigram index, filled from grams_id afterwards, must still agree with the rows."""
+    seen = asyncio.run(load_watching_columns(str(tmp_path / "aside.db")))
+    assert seen == [["grams_id"], [], [], ["grams_id"]]
+
+
+def test_column_definitions_split_on_top_level_commas_only() -> None:
+    create = """CREATE TABLE t (
+    a INTEGER PRIMARY KEY, -- a comment, with a comma (and a paren
+    "b c" TEXT DEFAULT 'x, (y',
+    d NUMERIC(10, 2) CHECK (d IN (1, 2)),
+    PRIMARY KEY (a, d)
+, g INTEGER GENERATED ALWAYS AS (max(a, 2) + coalesce(d, 0)) VIRTUAL)"""
+    found = sqlite_virtual_columns.column_definitions(create)
+    assert list(found) == ["a", "b c", "d", "PRIMARY", "g"]
+    assert found["b c"] == """"b c" TEXT DEFAULT 'x, (y'"""
+    assert found["d"] == "d NUMERIC(10, 2) CHECK (d IN (1, 2))"
+    assert found["g"] == "g INTEGER GENERATED ALWAYS AS (max(a, 2) + coalesce(d, 0)) VIRTUAL"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from roster.store import sqlite_grams_levels as grams_levels
+from roster.store import sqlite_virtual_columns as virtual_columns
 from roster.store.database import Conn, Database
 
 USER_COLUMNS = (
@@ -251,6 +252,15 @@ _ADD_COUNTS = (
 )
 
 
+@asynccontextmanager
+async def _virtual_columns_aside(conn: Conn) -> AsyncIterator[None]:
+    if conn.engine != "sqlite":
+        yield
+        return
+    async with virtual_columns.set_aside(conn, "users"):
+        yield
+
+
 async def _fresh_load(conn: Conn, batches: Iterable[Rows]) -> None:
     indexes = await conn.fetch(_SECONDARY_INDEXES[conn.engine])
     for name, _sql in indexes:
@@ -258,12 +268,13 @@ async def _fresh_load(conn: Conn, batches: Iterable[Rows]) -> None:
     counts: Counter[tuple[str, int, int]] = Counter()
     last_pk = 0
     async with _row_triggers_paused(conn):
-        for rows in batches:
-            for table, columns, part in rows.tables():
-                await conn.copy_rows(table, columns, part)
-            counts.update((user[1], user[11], user[0] % 8) for user in rows.users)
-            if rows.users:
-                last_pk = rows.users[-1][0]
+        async with _virtual_columns_aside(conn):
+            for rows in batches:
+                for table, columns, part in rows.tables():
+                    await conn.copy_rows(table, columns, part)
+                counts.update((user[1], user[11], user[0] % 8) for user in rows.users)
+                if rows.users:
+                    last_pk = rows.users[-1][0]
         if conn.engine == "sqlite":
             async with _small_cache(conn):
                 for _name, sql in indexes:
