@@ -76,9 +76,11 @@ class BotService:
         token = sendbird_access_token()
         async with self._db.transaction() as conn:
             try:
-                pk = await user_rows.insert_user(
-                    conn, app_id, checked.user, checked.keys, checked.meta_entries, now
-                )
+                pk = (
+                    await user_rows.insert_user(
+                        conn, app_id, checked.user, checked.keys, checked.meta_entries, now
+                    )
+                ).pk
             except UniqueViolation:
                 raise RosterError(ErrorKind.USER_EXISTS, subject=checked.user.uid) from None
             await bot_rows.insert_bot(conn, app_id, pk, settings, now)

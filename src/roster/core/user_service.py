@@ -99,11 +99,12 @@ class UserService:
         async with self._db.transaction() as conn:
             await _require_role(conn, app_id, checked.user.role)
             try:
-                pk = await user_rows.insert_user(
+                user = await user_rows.insert_user(
                     conn, app_id, checked.user, checked.keys, checked.meta_entries, now
                 )
             except UniqueViolation:
                 raise RosterError(ErrorKind.USER_EXISTS, subject=checked.user.uid) from None
+            pk = user.pk
             if with_auth_token:
                 auth_token = cometchat_auth_token(checked.user.uid, now // 1000)
                 await token_rows.insert_token(
@@ -117,7 +118,6 @@ class UserService:
                 )
             if issue_access_token:
                 access_token = await _new_access_token(conn, app_id, pk, now)
-            user = await _fetch(conn, app_id, checked.user.uid, with_tags=True)
         return Created(user, auth_token, access_token)
 
     async def get_user(
