@@ -419,35 +419,54 @@ def measure(
 ) -> Samples:
     """Roster's connections are spread evenly over its `workers` (pids), if more than one."""
     samples: Samples = {}
-    for round_no in range(args.rounds):
-        for workload in found:
-            for concurrency in (1, 16):
-                targets = [("roster", port)]
-                if workload.floor and floor_port is not None:
-                    targets.append(("floor", floor_port))
-                for who, target in targets:
-                    make = workload.make
-                    if who == "floor":
-                        make = floor_request(workload)
-                    limit = workload.max_requests or args.requests
-                    chained = workload.chain and concurrency == 1 and who == "roster"
-                    if chained:
-                        walk.current = None
-                    result = load.run_sync(
-                        "127.0.0.1",
-                        target,
-                        shifted(make, round_no * 25_000, concurrency),
-                        concurrency=concurrency,
-                        max_requests=limit,
-                        max_seconds=args.seconds * (5 if workload.max_requests else 1),
-                        on_response=walk.on_response if chained else None,
-                        spread_over=workers if who == "roster" else None,
-                    )
-                    samples.setdefault((workload.name, concurrency, who), []).append(result)
-                    if result.errors:
-                        print(f"  {workload.name} c={concurrency} {who}: {result.first_error}")
-        print(f"round {round_no + 1}/{args.rounds} done", flush=True)
+    for phase, round_no, workload, last in schedule(found, args.rounds):
+        for concurrency in (1, 16):
+            targets = [("roster", port)]
+            if workload.floor and floor_port is not None:
+                targets.append(("floor", floor_port))
+            for who, target in targets:
+                make = workload.make
+                if who == "floor":
+                    make = floor_request(workload)
+                limit = workload.max_requests or args.requests
+                chained = workload.chain and concurrency == 1 and who == "roster"
+                if chained:
+                    walk.current = None
+                result = load.run_sync(
+                    "127.0.0.1",
+                    target,
+                    shifted(make, round_no * 25_000, concurrency),
+                    concurrency=concurrency,
+                    max_requests=limit,
+                    max_seconds=args.seconds * (5 if workload.max_requests else 1),
+                    on_response=walk.on_response if chained else None,
+                    spread_over=workers if who == "roster" else None,
+                )
+                samples.setdefault((workload.name, concurrency, who), []).append(result)
+                if result.errors:
+                    print(f"  {workload.name} c={concurrency} {who}: {result.first_error}")
+        if last:
+            print(f"{phase} round {round_no + 1}/{args.rounds} done", flush=True)
     return samples
+
+
+def schedule(found: list[Workload], rounds: int) -> list[tuple[str, int, Workload, bool]]:
+    """Every round of the list workloads, then every round of the writes, as (phase, round,
+    workload, whether it ends its round).
+
+    The writes change the data set the list workloads are defined on: a round of them adds
+    7,000-8,000 users whose uids ("b<time>-<n>") sort before every seeded one, and a list in
+    uid order with a filter walks all of them before its first match. 7,500 such users made
+    the SQL of the `jos` and `lex` pages 3.1x and 2.4x slower (docs/benchmarks.md), so list
+    rounds after a write round measured another store, for Roster and its floor alike.
+    """
+    phases = {"lists": [w for w in found if not w.write], "writes": [w for w in found if w.write]}
+    return [
+        (phase, r, w, w is part[-1])
+        for phase, part in phases.items()
+        for r in range(rounds)
+        for w in part
+    ]
 
 
 def floor_request(workload: Workload) -> Callable[[int, int], load.Request]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 from bench.floor import Floor
-from bench.run import next_token
+from bench.run import next_token, schedule, workloads
 
 
 def test_floor_replays_the_nth_recorded_request(tmp_path: Path) -> None:
@@ -41,3 +41,24 @@ def test_token_walk_reads_next_from_the_end_of_the_body() -> None:
     assert next_token(json.dumps({"users": users, "next": ""}).encode()) is None
     assert next_token(b'{"users":[],"next":null}') is None
     assert next_token(b'{"users":[]}') is None
+
+
+def test_list_rounds_all_run_before_the_writes_change_the_store() -> None:
+    """Writes add users (uids that sort first); a list round after them measures another
+    store. Roster and floor still alternate inside each list round (measure does that)."""
+    found, _walk = workloads(2_000, [f"user-{i}" for i in range(1_000, 2_000)], "b1")
+    order = schedule(found, rounds=2)
+    phases = [phase for phase, _r, _w, _last in order]
+    assert phases == sorted(phases)  # "lists" then "writes"
+    reads = [w for w in found if not w.write]
+    writes = [w for w in found if w.write]
+    assert reads and writes
+    assert [(r, w.name) for phase, r, w, _l in order if phase == "lists"] == [
+        (r, w.name) for r in (0, 1) for w in reads
+    ]
+    assert [(r, w.name) for phase, r, w, _l in order if phase == "writes"] == [
+        (r, w.name) for r in (0, 1) for w in writes
+    ]
+    assert [w.name for _p, _r, w, last in order if last] == [reads[-1].name] * 2 + [
+        writes[-1].name
+    ] * 2
