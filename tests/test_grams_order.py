@@ -281,3 +281,40 @@ def test_migration_8_lifts_an_index_that_migration_7_rebuilt(
     with TestClient(RosterApp(lite), base_url="http://testserver/v3") as client:
         client.headers["apikey"] = API_KEY
         assert contains_walk(client, "ella 99", 50) == expected(people[:1000], "ella 99")
+
+
+def test_migration_9_drops_column_sizes_and_10_lifts_the_rebuilt_index(
+    lite: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 9 rebuilds the trigram index without per-user column sizes (no docsize row to
+    write per user); migration 10 lifts it as 8 did; it holds exactly the users' trigrams and
+    writes after it keep it exact."""
+    people = [(f"r{i}", f"{'cw'[i % 2]}ora {i} lex") for i in range(1500)]
+    store_at(lite, 8, [(u, u, n, ref_fold(n), 1) for u, n in people], monkeypatch)
+    assert lite.db is not None
+
+    def tables() -> set[str]:
+        db = sqlite3.connect(lite.db)
+        try:
+            return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            db.close()
+
+    assert "user_grams_docsize" in tables()
+    asyncio.run(bootstrap(lite))
+    assert "user_grams_docsize" not in tables()
+    levels = grams_levels(lite.db)
+    assert sum(levels) == 1 and levels.index(1) >= 5, levels
+    with TestClient(RosterApp(lite), base_url="http://testserver/v3") as client:
+        client.headers["apikey"] = API_KEY
+        assert contains_walk(client, "ora 12", 50) == expected(people, "ora 12")
+        make_user(client, "r-new", "Dora 12 Late")
+        gone = client.request("DELETE", "/users/r3", json={"permanent": True})
+        assert gone.status_code == 200, gone.text
+        after = [p for p in people if p[0] != "r3"] + [("r-new", "Dora 12 Late")]
+        assert contains_walk(client, "ora 12", 50) == expected(after, "ora 12")
+    db = sqlite3.connect(lite.db)
+    try:
+        db.execute("INSERT INTO user_grams (user_grams, rank) VALUES ('integrity-check', 1)")
+    finally:
+        db.close()

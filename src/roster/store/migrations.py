@@ -79,8 +79,9 @@ async def rekey_users(conn: Conn) -> None:
 
 
 # Version 4 folds accents too (see roster.model.folding), so keys stored before it change.
-# Version 8 (SQLite only) lifts a trigram index that migration 7 rebuilt.
+# Versions 8 and 10 (SQLite only) lift a trigram index that migration 7 or 9 rebuilt.
 STEPS: dict[int, Callable[[Conn], Awaitable[None]]] = {
     4: rekey_users,
     8: sqlite_grams_levels.lift_existing,
+    10: sqlite_grams_levels.lift_existing,
 }
