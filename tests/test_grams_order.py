@@ -283,12 +283,12 @@ def test_migration_8_lifts_an_index_that_migration_7_rebuilt(
         assert contains_walk(client, "ella 99", 50) == expected(people[:1000], "ella 99")
 
 
-def test_migration_9_drops_column_sizes_and_10_lifts_the_rebuilt_index(
+def test_migration_9_drops_column_sizes_and_10_fills_and_lifts_the_index(
     lite: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Migration 9 rebuilds the trigram index without per-user column sizes (no docsize row to
-    write per user); migration 10 lifts it as 8 did; it holds exactly the users' trigrams and
-    writes after it keep it exact."""
+    """Migration 9 makes the trigram index again without per-user column sizes (no docsize
+    row to write per user); migration 10 fills it in id order and lifts it. It holds exactly
+    the users' trigrams, and writes after it keep it exact."""
     people = [(f"r{i}", f"{'cw'[i % 2]}ora {i} lex") for i in range(1500)]
     store_at(lite, 8, [(u, u, n, ref_fold(n), 1) for u, n in people], monkeypatch)
     assert lite.db is not None

@@ -296,6 +296,11 @@ _GRAMS_HASH = 64 << 20
 _DEFAULT_GRAMS_HASH = 1 << 20
 
 
+async def refill_grams(conn: Conn) -> None:
+    """Every user's trigrams into the empty index that migration 9 made (migration 10)."""
+    await _fill_grams(conn, await next_pk(conn) - 1)
+
+
 async def _fill_grams(conn: Conn, last_pk: int) -> None:
     """Every user's trigrams in one pass, with FTS5's stored settings put back as they were,
     the index then lifted out of the reach of later writes' merges (sqlite_grams_levels)."""

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from importlib import resources
 
 from roster.model.folding import fold
-from roster.store import sqlite_grams_levels
+from roster.store import bulk, sqlite_grams_levels
 from roster.store.database import Conn
 
 _REKEY_BATCH = 10_000
@@ -79,9 +79,10 @@ async def rekey_users(conn: Conn) -> None:
 
 
 # Version 4 folds accents too (see roster.model.folding), so keys stored before it change.
-# Versions 8 and 10 (SQLite only) lift a trigram index that migration 7 or 9 rebuilt.
+# Version 8 (SQLite only) lifts the trigram index that migration 7 rebuilt; version 10 fills
+# the one that migration 9 made.
 STEPS: dict[int, Callable[[Conn], Awaitable[None]]] = {
     4: rekey_users,
     8: sqlite_grams_levels.lift_existing,
-    10: sqlite_grams_levels.lift_existing,
+    10: bulk.refill_grams,
 }

@@ -69,7 +69,7 @@ async def lift(conn: Conn) -> None:
 
 
 async def lift_existing(conn: Conn) -> None:
-    """Migrations 8 and 10: an index rebuilt by migration 7 or 9 sits on level 1 or so; three
-    lifts put it on level 7 or so (each adds two)."""
+    """Migration 8: an index rebuilt by migration 7 sits on level 1 or so; three lifts put it
+    on level 7 or so (each adds two)."""
     for _ in range(3):
         await lift(conn)

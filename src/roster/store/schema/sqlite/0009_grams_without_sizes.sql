@@ -2,8 +2,8 @@
 -- row, how many tokens each column holds, for ranking (bm25) and its auxiliary functions;
 -- Roster only matches and never ranks. Keeping them cost a row in `user_grams_docsize` per user:
 -- one more statement and one more page in every write's COMMIT, and 0.5-0.8 s of a
--- million-user bulk load's 2.1 s trigram fill (docs/benchmarks.md). The table is rebuilt as
--- migration 7 built it, with the option; migration 10 lifts the rebuilt index (see 0008).
+-- million-user bulk load's 2.1 s trigram fill (docs/benchmarks.md). The table is made again as
+-- migration 7 made it, with the option, and left empty: migration 10 fills it.
 DROP TRIGGER user_grams_insert;
 DROP TRIGGER user_grams_delete;
 DROP TRIGGER user_grams_update;
@@ -29,4 +29,3 @@ END;
 -- The merge settings of migration 5, for the new table.
 INSERT INTO user_grams (user_grams, rank) VALUES ('automerge', 16);
 INSERT INTO user_grams (user_grams, rank) VALUES ('crisismerge', 64);
-INSERT INTO user_grams (user_grams) VALUES ('rebuild');

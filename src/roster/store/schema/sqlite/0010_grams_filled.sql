@@ -1,0 +1,6 @@
+-- Fills the trigram index that migration 9 made empty, in its own id order, and lifts it out
+-- of the reach of single writes' merges: this version's Python step
+-- (roster.store.bulk.refill_grams), the bulk load's fill. FTS5's own 'rebuild' reads users in
+-- pk order, so ids arrive out of order and each step back writes a segment that is merged
+-- again later: with it and migration 8's lifts, a million users took 22 s against ~6 s.
+-- No SQL of its own.

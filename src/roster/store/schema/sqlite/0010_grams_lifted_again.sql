@@ -1,3 +1,0 @@
--- Migration 9 rebuilt the trigram index as one segment on a low level; as after migration 7,
--- this version's Python step (roster.store.sqlite_grams_levels.lift_existing) lifts it out of
--- the reach of single writes' merges. No SQL of its own.
