@@ -64,7 +64,8 @@ def column_definitions(create_table: str) -> dict[str, str]:
 @asynccontextmanager
 async def set_aside(conn: Conn, table: str) -> AsyncIterator[None]:
     """Inside a transaction: `table` without its virtual generated columns until the block
-    ends (then with them again, and with the triggers that name them)."""
+    ends (then with them again, and with the triggers that name them). A block that fails
+    puts nothing back: the caller's rollback undoes the drops with everything else."""
     columns = [
         row[1] for row in await conn.fetch(f"PRAGMA table_xinfo({table})") if row[6] == _VIRTUAL
     ]
