@@ -127,6 +127,18 @@ class PostgresConn:
         return ""
 
 
+async def _keep_session(_conn: asyncpg.Connection) -> None:
+    """What a connection does on its way back to the pool, after asyncpg has rolled back any
+    transaction left open: nothing.
+
+    asyncpg's default sends a reset query (unlock advisory locks, close cursors, unlisten,
+    RESET ALL) on every release: one more round trip to the server per request, 0.1-0.2 ms
+    here. Roster leaves none of that behind on a pooled connection: its settings are
+    `SET LOCAL`, its lock is transaction-scoped, it reads no cursors, and it listens on a
+    connection of its own.
+    """
+
+
 class PostgresDatabase:
     engine = "postgres"
 
@@ -147,7 +159,11 @@ class PostgresDatabase:
     ) -> PostgresDatabase:
         settings = {"search_path": schema} if schema else None
         pool = await asyncpg.create_pool(
-            url, min_size=min_size, max_size=max_size, server_settings=settings
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            server_settings=settings,
+            reset=_keep_session,
         )
         # One NOTIFY channel per schema, so stores sharing a server do not hear each other.
         channel = f"roster_events_{schema or 'public'}"[:63]
