@@ -7,6 +7,7 @@ Set ROSTER_TEST_DATABASE_URL to point them at another server.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -38,18 +39,31 @@ async def pg_execute(sql: str) -> None:
         await conn.close()
 
 
+@contextlib.contextmanager
+def fresh_pg_schema() -> Iterator[str]:
+    """An empty PostgreSQL schema of its own, dropped afterwards with everything in it."""
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    asyncio.run(pg_execute(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schema
+    finally:
+        asyncio.run(pg_execute(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    with fresh_pg_schema() as schema:
+        yield schema
+
+
 @pytest.fixture(params=ENGINES)
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
     """Settings for a brand-new, empty store on the engine under test."""
     if request.param == "sqlite":
         yield Settings(db=str(tmp_path / "roster.db"))
         return
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    asyncio.run(pg_execute(f'CREATE SCHEMA "{schema}"'))
-    try:
+    with fresh_pg_schema() as schema:
         yield Settings(database_url=PG_URL, pg_schema=schema)
-    finally:
-        asyncio.run(pg_execute(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 async def bootstrap(settings: Settings) -> dict[str, str]:

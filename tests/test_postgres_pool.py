@@ -8,10 +8,9 @@ gets the connection the previous one released.
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 from roster.store.postgres import PostgresDatabase
-from tests.conftest import PG_URL, pg_execute
+from tests.conftest import PG_URL
 
 
 async def one_connection_twice(schema: str) -> tuple[str, bool, int]:
@@ -37,13 +36,10 @@ async def one_connection_twice(schema: str) -> tuple[str, bool, int]:
         await db.close()
 
 
-def test_a_released_connection_keeps_its_session_but_not_an_open_transaction() -> None:
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    asyncio.run(pg_execute(f'CREATE SCHEMA "{schema}"'))
-    try:
-        kept, in_transaction, left = asyncio.run(one_connection_twice(schema))
-    finally:
-        asyncio.run(pg_execute(f'DROP SCHEMA "{schema}" CASCADE'))
+def test_a_released_connection_keeps_its_session_but_not_an_open_transaction(
+    pg_schema: str,
+) -> None:
+    kept, in_transaction, left = asyncio.run(one_connection_twice(pg_schema))
     # No reset query ran: asyncpg's default (RESET ALL) would have cleared it.
     assert kept == "roster-pool-test"
     # The transaction the second request left open was rolled back on release.
