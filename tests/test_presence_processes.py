@@ -13,7 +13,6 @@ import asyncio
 import json
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from tests.conftest import PG_URL, pg_execute
+from tests.conftest import PG_URL
 from tests.test_cli import ROSTER, Server, clean_env, free_port, wait_ready
 
 API_KEY = "5e" * 20
@@ -75,16 +74,6 @@ def servers(tmp_path: Path) -> Iterator[Servers]:
         yield found
     finally:
         found.stop_all()
-
-
-@pytest.fixture
-def pg_schema() -> Iterator[str]:
-    schema = f"presence_{uuid.uuid4().hex[:16]}"
-    asyncio.run(pg_execute(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield schema
-    finally:
-        asyncio.run(pg_execute(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 # --- clients --------------------------------------------------------------------------------------
