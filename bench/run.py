@@ -36,7 +36,7 @@ from urllib.parse import quote
 import asyncpg
 
 from bench import load
-from bench.seed import APP_ID, VIEWER, load_users, name_of
+from bench.seed import APP_ID, SEED_TIME, VIEWER, load_users, name_of
 from roster.cli import LOOPS
 from roster.settings import Settings
 
@@ -310,9 +310,16 @@ async def seeded(engine: str, n: int) -> Settings:
     schema = f"roster_bench_{n}"
     conn = await asyncpg.connect(PG_URL)
     try:
+        # Seeded and untouched: an earlier run's writes (users created at the front of uid
+        # order, renames, deactivations, trigram entries) would make this run measure another
+        # store, as they did for session 13's first PostgreSQL runs (docs/benchmarks.md).
         ready = (
             await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{schema}.user_counts")
-            and await conn.fetchval(f"SELECT COUNT(*) FROM {schema}.users") >= n
+            and await conn.fetchval(f"SELECT COUNT(*) FROM {schema}.users") == n
+            and not await conn.fetchval(
+                f"SELECT EXISTS (SELECT 1 FROM {schema}.users WHERE created_at > {SEED_TIME}"
+                f" OR updated_at IS NOT NULL OR deactivated_at > {SEED_TIME})"
+            )
         )
         if not ready:
             await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")

@@ -39,6 +39,7 @@ CITIES = ["Oslo", "Lagos", "Lima", "Kyiv", "Pune", "Quito"]
 ROLES = ["default"] * 8 + ["admin", "mod"]
 BATCH = 50_000
 VIEWER = "user-0"  # blocks 50 users and has 20 friends: the onBehalfOf workload's viewer
+SEED_TIME = 1  # every seeded row's created_at (and deactivated_at): later writes are newer
 
 
 def name_of(i: int) -> str:
@@ -196,15 +197,15 @@ async def load_users(settings: Settings, n: int, seed: int = 1) -> None:
                 # outgrow the default cache: give the load 1 GB.
                 await conn.execute("PRAGMA cache_size=-1000000")
         batches = (
-            _rows(rnd, start, min(n, start + BATCH) - start, first_pk, 1)
+            _rows(rnd, start, min(n, start + BATCH) - start, first_pk, SEED_TIME)
             for start in range(0, n, BATCH)
         )
         with _gc_paused():
             await bulk.load(db, batches)
         blocks, friends = _relations(rnd, n, first_pk)
         async with db.transaction() as conn:
-            await bulk.insert_relations(conn, APP_ID, "blocks", blocks, 1)
-            await bulk.insert_relations(conn, APP_ID, "friends", friends, 1)
+            await bulk.insert_relations(conn, APP_ID, "blocks", blocks, SEED_TIME)
+            await bulk.insert_relations(conn, APP_ID, "friends", friends, SEED_TIME)
         async with db.transaction() as conn:
             await conn.execute("ANALYZE")
     finally:
