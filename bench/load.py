@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import contextlib
 import functools
-import gc
 import math
 import time
 from collections import Counter
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar, cast
 from urllib.parse import urlsplit
 
-from bench import connections
+from bench import collector, connections
 
 try:
     import uvloop
@@ -193,23 +192,15 @@ class _Conn(asyncio.Protocol):
 def _collector_paused(
     func: Callable[P, Coroutine[Any, Any, R]],
 ) -> Callable[P, Coroutine[Any, Any, R]]:
-    """Runs `func` with this process's cycle collector off, and collects once it is done.
-
-    A collection stops the driver, and every response in flight then looks that much slower:
-    over a full `bench.run`, the driver's own collections took up to 57 ms (gen 2, 9 of them)
-    and 4 ms (gen 0, 2,390 of them). A run of at most `max_requests` makes bounded garbage.
+    """Runs `func` with the cycle collector paused (bench.collector): over a full `bench.run`,
+    the driver's own collections took up to 57 ms (gen 2, 9 of them) and 4 ms (gen 0, 2,390
+    of them), each measured as the server's latency. A bounded run makes bounded garbage.
     """
 
     @functools.wraps(func)
     async def paused(*args: P.args, **kwargs: P.kwargs) -> R:
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector.paused():
             return await func(*args, **kwargs)
-        finally:
-            if enabled:
-                gc.enable()
-            gc.collect()
 
     return paused
 

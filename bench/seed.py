@@ -8,11 +8,9 @@ and friendships. The same `n` and `seed` give the same store.
 
 from __future__ import annotations
 
-import gc
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 
+from bench import collector
 from roster.app import open_database
 from roster.model.folding import fold, prefix_range
 from roster.model.query import Activity, Order, UserQuery
@@ -200,7 +198,7 @@ async def load_users(settings: Settings, n: int, seed: int = 1) -> None:
             _rows(rnd, start, min(n, start + BATCH) - start, first_pk, SEED_TIME)
             for start in range(0, n, BATCH)
         )
-        with _gc_paused():
+        with collector.paused():  # millions of fresh tuples, no cycles
             await bulk.load(db, batches)
         blocks, friends = _relations(rnd, n, first_pk)
         async with db.transaction() as conn:
@@ -210,18 +208,6 @@ async def load_users(settings: Settings, n: int, seed: int = 1) -> None:
             await conn.execute("ANALYZE")
     finally:
         await db.close()
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Millions of fresh tuples would run the cycle collector over and over, finding nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _relations(

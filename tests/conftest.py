@@ -39,6 +39,15 @@ async def pg_execute(sql: str) -> None:
         await conn.close()
 
 
+async def pg_value(sql: str) -> object:
+    """The first column of the first row of one statement."""
+    conn = await asyncpg.connect(PG_URL)
+    try:
+        return await conn.fetchval(sql)
+    finally:
+        await conn.close()
+
+
 @contextlib.contextmanager
 def fresh_pg_schema() -> Iterator[str]:
     """An empty PostgreSQL schema of its own, dropped afterwards with everything in it."""

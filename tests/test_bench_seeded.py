@@ -9,30 +9,23 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
-
-from bench.run import PG_URL, seeded
+from bench.run import seeded
+from tests.conftest import pg_value
 
 N = 1_200
 SCHEMA = f"roster_bench_{N}"
 
 
-async def sql(statement: str) -> object:
-    conn = await asyncpg.connect(PG_URL)
-    try:
-        return await conn.fetchval(statement)
-    finally:
-        await conn.close()
-
-
 def test_a_written_schema_is_seeded_again_and_an_untouched_one_kept() -> None:
-    asyncio.run(sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+    asyncio.run(pg_value(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
     try:
         asyncio.run(seeded("postgres", N))
         # A mark outside the users: it survives only if the schema is kept.
-        asyncio.run(sql(f"INSERT INTO {SCHEMA}.apps VALUES ('mark', 'mark', 0)"))
+        asyncio.run(pg_value(f"INSERT INTO {SCHEMA}.apps VALUES ('mark', 'mark', 0)"))
         asyncio.run(seeded("postgres", N))
-        assert asyncio.run(sql(f"SELECT COUNT(*) FROM {SCHEMA}.apps WHERE app_id = 'mark'")) == 1
+        assert (
+            asyncio.run(pg_value(f"SELECT COUNT(*) FROM {SCHEMA}.apps WHERE app_id = 'mark'")) == 1
+        )
         for write in (
             f"UPDATE {SCHEMA}.users SET updated_at = 5 WHERE uid = 'user-3'",
             f"UPDATE {SCHEMA}.users SET active = 0, deactivated_at = 5 WHERE uid = 'user-4'",
@@ -40,13 +33,16 @@ def test_a_written_schema_is_seeded_again_and_an_untouched_one_kept() -> None:
             " VALUES ('a', 'b5-0', 'b5-0', 'New', 'new', 'default', 5)",
         ):
             asyncio.run(
-                sql(f"INSERT INTO {SCHEMA}.apps VALUES ('mark', 'mark', 0) ON CONFLICT DO NOTHING")
+                pg_value(
+                    f"INSERT INTO {SCHEMA}.apps VALUES ('mark', 'mark', 0) ON CONFLICT DO NOTHING"
+                )
             )
-            asyncio.run(sql(write))
+            asyncio.run(pg_value(write))
             asyncio.run(seeded("postgres", N))
             assert (
-                asyncio.run(sql(f"SELECT COUNT(*) FROM {SCHEMA}.apps WHERE app_id = 'mark'")) == 0
+                asyncio.run(pg_value(f"SELECT COUNT(*) FROM {SCHEMA}.apps WHERE app_id = 'mark'"))
+                == 0
             )
-            assert asyncio.run(sql(f"SELECT COUNT(*) FROM {SCHEMA}.users")) == N
+            assert asyncio.run(pg_value(f"SELECT COUNT(*) FROM {SCHEMA}.users")) == N
     finally:
-        asyncio.run(sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        asyncio.run(pg_value(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))

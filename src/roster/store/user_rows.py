@@ -13,6 +13,11 @@ _USER_FIELDS = (
     "has_ever_logged_in", "extra",
 )  # fmt: skip
 USER_COLUMNS = ", ".join(f"u.{name}" for name in _USER_FIELDS)  # the order `to_user` reads
+_INSERT_USER = (
+    "INSERT INTO users (app_id, uid, uid_key, name, name_key, avatar, link, metadata,"
+    " status_message, role, is_bot, created_at, extra)"
+    f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {', '.join(_USER_FIELDS)}"
+)
 USER_COLUMN_COUNT = len(_USER_FIELDS)
 
 # Columns a patch may set; anything else is a programming error, not user input.
@@ -54,9 +59,7 @@ async def insert_user(
     again took two more queries, a tenth of a create."""
     uid_key, name_key = keys
     row = await conn.fetchone(
-        "INSERT INTO users (app_id, uid, uid_key, name, name_key, avatar, link, metadata,"
-        " status_message, role, is_bot, created_at, extra)"
-        f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {', '.join(_USER_FIELDS)}",
+        _INSERT_USER,
         (
             app_id,
             new.uid,
