@@ -38,7 +38,9 @@ async def open_database(settings: Settings) -> Database:
     if settings.database_url:
         from roster.store.postgres import PostgresDatabase
 
-        return await PostgresDatabase.connect(settings.database_url, schema=settings.pg_schema)
+        return await PostgresDatabase.connect(
+            settings.database_url, schema=settings.pg_schema, max_size=settings.pg_pool_size
+        )
     from roster.store.sqlite import SqliteDatabase
 
     return SqliteDatabase(settings.db)

@@ -94,6 +94,14 @@ def main(ctx: click.Context) -> None:
     help="Presence lease: a dead process's users go offline within this time.",
 )
 @click.option(
+    "--pg-pool-size",
+    envvar="ROSTER_PG_POOL_SIZE",
+    default=Settings().pg_pool_size,
+    type=click.IntRange(1, 1000),
+    show_default=True,
+    help="PostgreSQL connections per worker (docs/operations.md).",
+)
+@click.option(
     "--loop",
     envvar="ROSTER_LOOP",
     type=click.Choice(LOOPS),
@@ -122,6 +130,7 @@ def serve(
     port: int,
     workers: int,
     presence_lease_ms: int,
+    pg_pool_size: int,
     loop: str,
     app_id: str | None,
     api_key: str | None,
@@ -137,6 +146,7 @@ def serve(
         port=port,
         workers=workers,
         presence_lease_ms=presence_lease_ms,
+        pg_pool_size=pg_pool_size,
     )
     if app_id and api_key:
         _run(settings, lambda t: t.ensure_app_key(app_id, api_key))

@@ -20,6 +20,10 @@ class Settings:
     page_mark_ttl_ms: int = 300_000
     # A connection's presence lease: a crashed process's users go offline within this time.
     presence_lease_ms: int = 15_000
+    # PostgreSQL connections per worker. A worker runs one request's Python at a time, so a
+    # few queries in flight keep it busy; more only queue inside PostgreSQL, where they share
+    # its cores with every other backend and the slowest wait longest (docs/operations.md).
+    pg_pool_size: int = 4
 
     @property
     def engine(self) -> str:

@@ -143,7 +143,7 @@ class PostgresDatabase:
     engine = "postgres"
 
     def __init__(
-        self, pool: asyncpg.Pool, channel: str, url: str, settings: dict[str, str] | None
+        self, pool: asyncpg.Pool, channel: str, url: str, settings: dict[str, str]
     ) -> None:
         self._pool = pool
         self._channel = channel
@@ -155,9 +155,12 @@ class PostgresDatabase:
 
     @classmethod
     async def connect(
-        cls, url: str, *, schema: str | None = None, min_size: int = 1, max_size: int = 10
+        cls, url: str, *, schema: str | None = None, min_size: int = 1, max_size: int
     ) -> PostgresDatabase:
-        settings = {"search_path": schema} if schema else None
+        # Named, so that an operator can tell Roster's connections apart in pg_stat_activity.
+        settings = {"application_name": "roster"}
+        if schema:
+            settings["search_path"] = schema
         pool = await asyncpg.create_pool(
             url,
             min_size=min_size,
