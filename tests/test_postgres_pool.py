@@ -3,7 +3,8 @@
 Releasing a connection sends no reset query (a round trip per request); asyncpg still rolls
 back a transaction left open. Both are checked on a pool of one connection, so each request
 gets the connection the previous one released. A worker's pool holds at most `pg_pool_size`
-connections (`serve --pg-pool-size`), named "roster".
+connections (`serve --pg-pool-size`), named "roster", and gives them to requests in the order
+they asked.
 """
 
 from __future__ import annotations
@@ -124,3 +125,36 @@ def test_serve_opens_no_more_than_pg_pool_size_connections(
     # The pool's two and the one that listens for other processes' events. With the default
     # of four, sixteen requests at once open five.
     assert asyncio.run(roster_connections(since)) == 3
+
+
+async def overtaken(schema: str) -> int:
+    """Requests arriving every millisecond on a pool of one connection, each query taking
+    about two: how many times did a request get the connection ahead of one that had asked
+    before it?"""
+    db = await open_database(Settings(database_url=PG_URL, pg_schema=schema, pg_pool_size=1))
+    asked: list[int] = []
+    granted: list[int] = []
+
+    async def request(n: int) -> None:
+        asked.append(n)
+        async with db.reader() as conn:
+            granted.append(n)
+            await conn.fetchone("SELECT pg_sleep(0.002)")
+
+    try:
+        arrivals = []
+        for n in range(80):
+            arrivals.append(asyncio.create_task(request(n)))
+            await asyncio.sleep(0.001)
+        await asyncio.gather(*arrivals)
+    finally:
+        await db.close()
+    place = {n: i for i, n in enumerate(asked)}
+    order = [place[n] for n in granted]
+    return sum(1 for i, p in enumerate(order) if any(q < p for q in order[i + 1 :]))
+
+
+def test_waiting_requests_get_connections_in_the_order_they_asked(pg_schema: str) -> None:
+    # asyncpg's pool alone gives a released connection to whoever asks next, even ahead of
+    # requests already waiting.
+    assert asyncio.run(overtaken(pg_schema)) == 0

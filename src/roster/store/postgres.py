@@ -6,6 +6,7 @@ that processes starting together apply each migration once.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -152,6 +153,7 @@ class PostgresDatabase:
         self._listener: asyncpg.Connection | None = None
         self._receivers: list[Callable[[str], None]] = []
         self._memo: dict[Any, Any] = {}
+        self._gate = asyncio.Semaphore(pool.get_max_size())
 
     @classmethod
     async def connect(
@@ -173,17 +175,31 @@ class PostgresDatabase:
         return cls(pool, channel, url, settings)
 
     @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[PoolConnectionProxy]:
+        """A pooled connection, given to requests in the order they asked.
+
+        asyncpg's pool hands a released connection to whoever asks next, even ahead of those
+        already waiting: a woken waiter that finds it taken queues again at the back. With more
+        requests than connections some waited many turns (one worker, pool of 4, c=16: first
+        pages' 99th percentile 38-60 ms against 7-8 ms through this gate). The semaphore
+        (first come, first served) lets no more requests reach the pool than it has
+        connections, so the pool never has a queue of its own.
+        """
+        async with self._gate, self._pool.acquire() as raw:
+            yield raw
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresConn]:
-        async with self._pool.acquire() as raw, raw.transaction():
+        async with self._connection() as raw, raw.transaction():
             yield PostgresConn(raw, self._memo)
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[PostgresConn]:
-        async with self._pool.acquire() as raw:
+        async with self._connection() as raw:
             yield PostgresConn(raw, self._memo)
 
     async def migrate(self) -> int:
-        async with self._pool.acquire() as raw, raw.transaction():
+        async with self._connection() as raw, raw.transaction():
             await raw.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
             await raw.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations"
@@ -211,7 +227,7 @@ class PostgresDatabase:
 
     async def publish(self, message: str) -> None:
         """NOTIFY every process listening on this store, this one included."""
-        async with self._pool.acquire() as raw:
+        async with self._connection() as raw:
             await raw.execute("SELECT pg_notify($1, $2)", self._channel, message)
 
     async def subscribe(self, receiver: Callable[[str], None]) -> None:
