@@ -5,14 +5,12 @@ schema; `serve` is exercised on SQLite, and its first start on PostgreSQL too.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +24,7 @@ from roster.app import RosterApp
 from roster.cli import main
 from roster.settings import Settings
 from tests import contract
-from tests.conftest import PG_URL, ContractClient, SendbirdClient, pg_execute
+from tests.conftest import PG_URL, ContractClient, SendbirdClient, fresh_pg_schema
 
 ROSTER = str(Path(sys.executable).parent / "roster")
 FORBIDDEN_PORTS = {5432, 6379, 3306, 5672, 1883, 4222}
@@ -54,15 +52,11 @@ def sqlite_store(tmp_path: Path) -> Store:
 
 @pytest.fixture
 def pg_store() -> Iterator[Store]:
-    schema = f"cli_{uuid.uuid4().hex[:16]}"
-    asyncio.run(pg_execute(f'CREATE SCHEMA "{schema}"'))
-    try:
+    with fresh_pg_schema() as schema:
         yield Store(
             ["--database-url", PG_URL, "--pg-schema", schema],
             Settings(database_url=PG_URL, pg_schema=schema),
         )
-    finally:
-        asyncio.run(pg_execute(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -7,9 +7,9 @@ Vendor facts: reference §1.4 (query encodings), §5 (pagination, cursor), §7.2
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import math
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +27,8 @@ from tests.conftest import (
     ContractClient,
     ManualClock,
     bootstrap,
+    fresh_pg_schema,
     make_user,
-    pg_execute,
 )
 from tests.folding_reference import fold
 
@@ -796,15 +796,13 @@ def matrix_client(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TestClient]:
     """One store per engine holding DATASET, shared by the read-only matrix tests."""
-    schema = None
-    if request.param == "sqlite":
-        path: Path = tmp_path_factory.mktemp("matrix") / "roster.db"
-        settings = Settings(db=str(path))
-    else:
-        schema = f"t_{uuid.uuid4().hex[:16]}"
-        asyncio.run(pg_execute(f'CREATE SCHEMA "{schema}"'))
-        settings = Settings(database_url=PG_URL, pg_schema=schema)
-    try:
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            path: Path = tmp_path_factory.mktemp("matrix") / "roster.db"
+            settings = Settings(db=str(path))
+        else:
+            schema = stack.enter_context(fresh_pg_schema())
+            settings = Settings(database_url=PG_URL, pg_schema=schema)
         keys = asyncio.run(bootstrap(settings))
         with ContractClient(
             RosterApp(settings), base_url="http://testserver/v3", headers={"apikey": keys["full"]}
@@ -815,9 +813,6 @@ def matrix_client(
                 make_user(client, p.uid, p.name, role=p.role, tags=list(p.tags))
             deactivate(client, *(p.uid for p in DATASET if not p.active))
             yield client
-    finally:
-        if schema is not None:
-            asyncio.run(pg_execute(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 def test_matrix_dataset_is_as_designed(matrix_client: TestClient) -> None:

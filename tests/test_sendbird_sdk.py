@@ -11,7 +11,6 @@ Tests share one server per engine and stay independent through unique user ids a
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -53,7 +52,7 @@ from sendbird_platform_sdk.model.update_user_metadata_request import UpdateUserM
 from sendbird_platform_sdk.model.view_bot_by_id_response import ViewBotByIdResponse
 from sendbird_platform_sdk.model.view_bot_by_id_response_bot import ViewBotByIdResponseBot
 
-from tests.conftest import PG_URL, pg_execute
+from tests.conftest import PG_URL, fresh_pg_schema
 from tests.sendbird_helpers import USER_FIELDS
 
 ROSTER = str(Path(sys.executable).parent / "roster")
@@ -142,12 +141,8 @@ def server(
     if request.param == "sqlite":
         yield from serve(["--db", str(workdir / "roster.db")], workdir)
         return
-    schema = f"sdk_{uuid.uuid4().hex[:16]}"
-    asyncio.run(pg_execute(f'CREATE SCHEMA "{schema}"'))
-    try:
+    with fresh_pg_schema() as schema:
         yield from serve(["--database-url", PG_URL, "--pg-schema", schema], workdir)
-    finally:
-        asyncio.run(pg_execute(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 @dataclass

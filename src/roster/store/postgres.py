@@ -157,7 +157,7 @@ class PostgresDatabase:
 
     @classmethod
     async def connect(
-        cls, url: str, *, schema: str | None = None, min_size: int = 1, max_size: int
+        cls, url: str, *, schema: str | None = None, max_size: int
     ) -> PostgresDatabase:
         # Named, so that an operator can tell Roster's connections apart in pg_stat_activity.
         settings = {"application_name": "roster"}
@@ -165,7 +165,7 @@ class PostgresDatabase:
             settings["search_path"] = schema
         pool = await asyncpg.create_pool(
             url,
-            min_size=min_size,
+            min_size=1,
             max_size=max_size,
             server_settings=settings,
             reset=_keep_session,
