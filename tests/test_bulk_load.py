@@ -289,3 +289,44 @@ def test_column_definitions_split_on_top_level_commas_only() -> None:
     assert found["b c"] == """"b c" TEXT DEFAULT 'x, (y'"""
     assert found["d"] == "d NUMERIC(10, 2) CHECK (d IN (1, 2))"
     assert found["g"] == "g INTEGER GENERATED ALWAYS AS (max(a, 2) + coalesce(d, 0)) VIRTUAL"
+
+
+# Folded names around the 6 characters a trigram id's bucket reads: equal up to the 6th and
+# different after it, different at the 6th only, shorter than 6, empty, and outside a-z/space.
+EDGE_NAMES = [
+    "abcdea", "abcdez", "abcdeaq", "abcdeaz", "abcde", "abcd", "a", "", "ab cd ef", "ab cdef",
+    "abcdeé", "abcdeè", "ábcdef", "日本語の名前", "日本語の名", "zz top", "zz to", "9lives",
+    "\tx", "abc'de", "ǅabcde",
+]  # fmt: skip
+
+
+async def load_edge_names(path: str) -> list[tuple[int, int, int]]:
+    db = await open_database(Settings(db=path))
+    try:
+        await db.migrate()
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO apps (app_id, name, created_at) VALUES ('a', 'a', 0)")
+        users = [
+            # Uids of 3 characters or more: every user has trigrams, so every id is checked.
+            bulk.BulkUser(uid=f"edge{i}", uid_key=f"edge{i}", name=k or "-", name_key=k, role="r")
+            for i, k in enumerate(EDGE_NAMES * 3)
+        ]
+        await bulk.load(db, [bulk.rows_of("a", users, 1, 1)])
+        await check_store(db, len(users))
+        async with db.reader() as conn:
+            rows = await conn.fetch("SELECT pk, grams_id, grams_id - pk FROM users ORDER BY pk")
+            return [tuple(r) for r in rows]
+    finally:
+        await db.close()
+
+
+def test_sqlite_fill_gives_every_user_its_trigram_id(tmp_path: Path) -> None:
+    """The fill reads each 6-character prefix's bucket off one of its users and adds the pk
+    for the rest (bulk._GRAMS_FILL). The integrity check in check_store reads every indexed
+    user back by its trigram id: had the fill given any user another id, or had the id's
+    expression come to depend on more than those 6 characters, it fails. The buckets
+    differ where the 6 characters do, so the names do test something."""
+    rows = asyncio.run(load_edge_names(str(tmp_path / "edges.db")))
+    buckets = {EDGE_NAMES[(pk - 1) % len(EDGE_NAMES)]: bucket for pk, _id, bucket in rows}
+    assert buckets["abcdea"] == buckets["abcdeaq"] == buckets["abcdeaz"]
+    assert len({buckets[k] for k in ("abcdea", "abcdez", "abcde", "abcd", "a", "")}) == 6
