@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from bench import seed
@@ -45,7 +46,16 @@ async def catalog(conn: Conn) -> dict[str, Any]:
         "SELECT tgname, tgenabled, pg_get_triggerdef(oid) FROM pg_trigger"
         " WHERE NOT tgisinternal AND tgrelid::regclass::text IN ('users', 'user_tags', 'user_meta')"
     )
-    return {"indexes": sorted(map(tuple, indexes)), "triggers": sorted(map(tuple, triggers))}
+    # The load drops the foreign keys of users, tags and metadata and adds them back.
+    constraints = await conn.fetch(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+        " WHERE connamespace = current_schema()::regnamespace"
+    )
+    return {
+        "indexes": sorted(map(tuple, indexes)),
+        "triggers": sorted(map(tuple, triggers)),
+        "constraints": sorted(map(tuple, constraints)),
+    }
 
 
 async def migrated_catalog(settings: Settings) -> dict[str, Any]:
@@ -330,3 +340,27 @@ def test_sqlite_fill_gives_every_user_its_trigram_id(tmp_path: Path) -> None:
     buckets = {EDGE_NAMES[(pk - 1) % len(EDGE_NAMES)]: bucket for pk, _id, bucket in rows}
     assert buckets["abcdea"] == buckets["abcdeaq"] == buckets["abcdeaz"]
     assert len({buckets[k] for k in ("abcdea", "abcdez", "abcde", "abcd", "a", "")}) == 6
+
+
+async def load_dangling(settings: Settings) -> None:
+    fresh = await migrated_catalog(settings)
+    db = await open_database(settings)
+    try:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO apps (app_id, name, created_at) VALUES ('a', 'a', 0)")
+        rows = seed._rows(random.Random(1), 0, 300, 1, 1)
+        rows.meta.append((999, "a", "plan", "pro", 1, "nobody"))  # no user has pk 999
+        with pytest.raises((sqlite3.IntegrityError, asyncpg.ForeignKeyViolationError)):
+            await bulk.load(db, [rows])
+        async with db.reader() as conn:
+            assert await catalog(conn) == fresh
+        await check_store(db, 0)
+    finally:
+        await db.close()
+
+
+def test_load_refuses_rows_of_missing_users(settings: Settings) -> None:
+    """A metadata row naming no user fails the load on both engines, and the load leaves
+    nothing behind: SQLite checks each row as it goes in; on PostgreSQL the load drops the
+    foreign keys while rows go in, and adding them back checks every row at once."""
+    asyncio.run(load_dangling(settings))
