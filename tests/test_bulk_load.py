@@ -159,9 +159,15 @@ async def failing_load(settings: Settings) -> None:
             if conn.engine == "sqlite":
                 settings_now = [
                     (await conn.fetchone(f"PRAGMA {name}"))[0]  # type: ignore[index]
-                    for name in ("journal_mode", "synchronous", "cache_size", "threads")
+                    for name in (
+                        "journal_mode",
+                        "synchronous",
+                        "cache_size",
+                        "threads",
+                        "foreign_keys",
+                    )
                 ]
-                assert settings_now == ["wal", 1, -65536, 0]
+                assert settings_now == ["wal", 1, -65536, 0, 1]
         await check_store(db, 0)
         await bulk.load(db, [seed._rows(random.Random(1), 0, 500, 1, 1)])
         await check_store(db, 500)
@@ -361,6 +367,6 @@ async def load_dangling(settings: Settings) -> None:
 
 def test_load_refuses_rows_of_missing_users(settings: Settings) -> None:
     """A metadata row naming no user fails the load on both engines, and the load leaves
-    nothing behind: SQLite checks each row as it goes in; on PostgreSQL the load drops the
-    foreign keys while rows go in, and adding them back checks every row at once."""
+    nothing behind. Both check foreign keys after the rows, not as they go in: SQLite with
+    `foreign_key_check`, PostgreSQL by adding back the keys the load dropped."""
     asyncio.run(load_dangling(settings))
