@@ -370,3 +370,31 @@ def test_load_refuses_rows_of_missing_users(settings: Settings) -> None:
     nothing behind. Both check foreign keys after the rows, not as they go in: SQLite with
     `foreign_key_check`, PostgreSQL by adding back the keys the load dropped."""
     asyncio.run(load_dangling(settings))
+
+
+async def relations_then_dangling(settings: Settings) -> None:
+    fresh = await migrated_catalog(settings)
+    db = await open_database(settings)
+    try:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO apps (app_id, name, created_at) VALUES ('a', 'a', 0)")
+        await bulk.load(db, [seed._rows(random.Random(1), 0, 50, 1, 1)])
+        async with db.transaction() as conn:
+            await bulk.insert_relations(conn, "a", "friends", [(1, 2), (2, 1), (3, 50)], 1)
+        for table, pairs in (("blocks", [(1, 2), (4, 51)]), ("friends", [(51, 4)])):
+            with pytest.raises((sqlite3.IntegrityError, asyncpg.ForeignKeyViolationError)):
+                async with db.transaction() as conn:
+                    await bulk.insert_relations(conn, "a", table, pairs, 1)
+        async with db.reader() as conn:
+            assert await catalog(conn) == fresh
+            found = await conn.fetch("SELECT user_pk, friend_pk FROM friends ORDER BY 1, 2")
+            assert [tuple(r) for r in found] == [(1, 2), (2, 1), (3, 50)]
+            assert await conn.fetch("SELECT * FROM blocks") == []
+    finally:
+        await db.close()
+
+
+def test_relations_of_missing_users_are_refused(settings: Settings) -> None:
+    """Pairs naming a user that does not exist (pk 51 of 50) fail the whole batch, which
+    leaves nothing, and the foreign keys are in place afterwards on both engines."""
+    asyncio.run(relations_then_dangling(settings))
