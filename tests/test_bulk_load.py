@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -141,12 +142,21 @@ def test_load_into_empty_then_non_empty_store(settings: Settings) -> None:
     asyncio.run(load_then_check(settings))
 
 
-async def failing_load(settings: Settings) -> None:
+@asynccontextmanager
+async def app_store(settings: Settings) -> AsyncIterator[tuple[Database, dict[str, Any]]]:
+    """A migrated store holding app `a` and no users, with its catalog as migrated."""
     fresh = await migrated_catalog(settings)
     db = await open_database(settings)
     try:
         async with db.transaction() as conn:
             await conn.execute("INSERT INTO apps (app_id, name, created_at) VALUES ('a', 'a', 0)")
+        yield db, fresh
+    finally:
+        await db.close()
+
+
+async def failing_load(settings: Settings) -> None:
+    async with app_store(settings) as (db, fresh):
 
         def batches() -> Iterator[bulk.Rows]:
             yield seed._rows(random.Random(1), 0, 500, 1, 1)
@@ -171,8 +181,6 @@ async def failing_load(settings: Settings) -> None:
         await check_store(db, 0)
         await bulk.load(db, [seed._rows(random.Random(1), 0, 500, 1, 1)])
         await check_store(db, 500)
-    finally:
-        await db.close()
 
 
 def test_failed_load_leaves_the_store_as_it_was(settings: Settings) -> None:
@@ -317,11 +325,7 @@ EDGE_NAMES = [
 
 
 async def load_edge_names(path: str) -> list[tuple[int, int, int]]:
-    db = await open_database(Settings(db=path))
-    try:
-        await db.migrate()
-        async with db.transaction() as conn:
-            await conn.execute("INSERT INTO apps (app_id, name, created_at) VALUES ('a', 'a', 0)")
+    async with app_store(Settings(db=path)) as (db, _fresh):
         users = [
             # Uids of 3 characters or more: every user has trigrams, so every id is checked.
             bulk.BulkUser(uid=f"edge{i}", uid_key=f"edge{i}", name=k or "-", name_key=k, role="r")
@@ -332,8 +336,6 @@ async def load_edge_names(path: str) -> list[tuple[int, int, int]]:
         async with db.reader() as conn:
             rows = await conn.fetch("SELECT pk, grams_id, grams_id - pk FROM users ORDER BY pk")
             return [tuple(r) for r in rows]
-    finally:
-        await db.close()
 
 
 def test_sqlite_fill_gives_every_user_its_trigram_id(tmp_path: Path) -> None:
@@ -349,11 +351,7 @@ def test_sqlite_fill_gives_every_user_its_trigram_id(tmp_path: Path) -> None:
 
 
 async def load_dangling(settings: Settings) -> None:
-    fresh = await migrated_catalog(settings)
-    db = await open_database(settings)
-    try:
-        async with db.transaction() as conn:
-            await conn.execute("INSERT INTO apps (app_id, name, created_at) VALUES ('a', 'a', 0)")
+    async with app_store(settings) as (db, fresh):
         rows = seed._rows(random.Random(1), 0, 300, 1, 1)
         rows.meta.append((999, "a", "plan", "pro", 1, "nobody"))  # no user has pk 999
         with pytest.raises((sqlite3.IntegrityError, asyncpg.ForeignKeyViolationError)):
@@ -361,8 +359,6 @@ async def load_dangling(settings: Settings) -> None:
         async with db.reader() as conn:
             assert await catalog(conn) == fresh
         await check_store(db, 0)
-    finally:
-        await db.close()
 
 
 def test_load_refuses_rows_of_missing_users(settings: Settings) -> None:
@@ -373,11 +369,7 @@ def test_load_refuses_rows_of_missing_users(settings: Settings) -> None:
 
 
 async def relations_then_dangling(settings: Settings) -> None:
-    fresh = await migrated_catalog(settings)
-    db = await open_database(settings)
-    try:
-        async with db.transaction() as conn:
-            await conn.execute("INSERT INTO apps (app_id, name, created_at) VALUES ('a', 'a', 0)")
+    async with app_store(settings) as (db, fresh):
         await bulk.load(db, [seed._rows(random.Random(1), 0, 50, 1, 1)])
         async with db.transaction() as conn:
             await bulk.insert_relations(conn, "a", "friends", [(1, 2), (2, 1), (3, 50)], 1)
@@ -390,8 +382,6 @@ async def relations_then_dangling(settings: Settings) -> None:
             found = await conn.fetch("SELECT user_pk, friend_pk FROM friends ORDER BY 1, 2")
             assert [tuple(r) for r in found] == [(1, 2), (2, 1), (3, 50)]
             assert await conn.fetch("SELECT * FROM blocks") == []
-    finally:
-        await db.close()
 
 
 def test_relations_of_missing_users_are_refused(settings: Settings) -> None:
