@@ -385,7 +385,9 @@ async def insert_relations(
 ) -> None:
     """Blocks (blocker, blocked) or friendships (user, friend), as pairs of pks. Their two
     foreign keys are checked once at the end (on PostgreSQL, 1.5 of the 1.9 s that 120,000
-    friendships took went to checking each row)."""
+    friendships took went to checking each row). For seeds and imports only: on PostgreSQL
+    the check holds off writes to users until the transaction ends, and reads the whole
+    table of relations however few pairs were added."""
     columns = {"blocks": ("blocker_pk", "blocked_pk"), "friends": ("user_pk", "friend_pk")}
     async with _foreign_keys_paused(conn, (table,)):
         await conn.copy_rows(
