@@ -270,12 +270,8 @@ def virtual_columns(raw: sqlite3.Connection) -> list[str]:
 async def load_watching_columns(path: str) -> list[list[str]]:
     """The users table's virtual columns before a fresh load, as each batch is asked for
     (inside the load's transaction, on its connection), and after."""
-    db = await open_database(Settings(db=path))
-    raw = db._conn.raw  # type: ignore[attr-defined]
-    try:
-        await db.migrate()
-        async with db.transaction() as conn:
-            await conn.execute("INSERT INTO apps (app_id, name, created_at) VALUES ('a', 'a', 0)")
+    async with app_store(Settings(db=path)) as (db, _fresh):
+        raw = db._conn.raw  # type: ignore[attr-defined]
         seen = [virtual_columns(raw)]
         rnd = random.Random(4)
 
@@ -288,8 +284,6 @@ async def load_watching_columns(path: str) -> list[list[str]]:
         seen.append(virtual_columns(raw))
         await check_store(db, 800)
         return seen
-    finally:
-        await db.close()
 
 
 def test_sqlite_fresh_load_inserts_without_virtual_columns(tmp_path: Path) -> None:

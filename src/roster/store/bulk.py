@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from roster.store import schema_aside
 from roster.store import sqlite_grams_levels as grams_levels
 from roster.store import sqlite_virtual_columns as virtual_columns
 from roster.store.database import Conn, Database
@@ -97,33 +98,55 @@ _COUNT_RANGE = (
     " GROUP BY app_id, active, pk % 8"
     " ON CONFLICT (app_id, active, slot) DO UPDATE SET n = user_counts.n + excluded.n"
 )
-# In the index's own id order (migration 7): FTS5 writes out a segment whenever a rowid goes
+# A trigram id is a bucket of the folded name's first 6 characters plus the pk (migration 7).
+# Its generated expression costs ~2 µs a row, 2.3 of the 3.6 s a million-user fill took; the
+# names of a store share far fewer 6-character prefixes than it has users (311 in the seed),
+# so a fill reads the bucket off one user per prefix and adds the pk for the rest (0.6 s).
+# `grams_id - pk` depends on nothing but `substr(name_key, 1, 6)`: the expression looks at
+# characters 1 to 6 alone (tests/test_bulk_load.py checks the ids against the column).
+# Rows go in in the index's own id order: FTS5 writes out a segment whenever a rowid goes
 # backwards.
-_GRAMS_RANGE = (
-    "INSERT INTO user_grams (rowid, name_key, uid_key)"
-    " SELECT grams_id, name_key, uid_key FROM users WHERE pk BETWEEN ? AND ? ORDER BY grams_id"
+_GRAMS_BUCKETS = (
+    "CREATE TEMP TABLE grams_buckets (prefix TEXT PRIMARY KEY, bucket INTEGER NOT NULL)"
+    " WITHOUT ROWID"
 )
+_GRAMS_BUCKET_PER_PREFIX = (
+    "INSERT INTO temp.grams_buckets (prefix, bucket)"
+    " SELECT substr(name_key, 1, 6), grams_id - pk FROM users WHERE pk IN"
+    " (SELECT min(pk) FROM users WHERE pk BETWEEN ? AND ? GROUP BY substr(name_key, 1, 6))"
+)
+_GRAMS_FILL = (
+    "INSERT INTO user_grams (rowid, name_key, uid_key)"
+    " SELECT b.bucket + u.pk, u.name_key, u.uid_key FROM users u"
+    " JOIN temp.grams_buckets b ON b.prefix = substr(u.name_key, 1, 6)"
+    " WHERE u.pk BETWEEN ? AND ? ORDER BY 1"
+)
+
+
+async def _add_grams(conn: Conn, first_pk: int, last_pk: int) -> None:
+    """The trigrams of users first_pk..last_pk, with the row trigger that adds them paused."""
+    await conn.execute(_GRAMS_BUCKETS)
+    await conn.execute(_GRAMS_BUCKET_PER_PREFIX, (first_pk, last_pk))
+    await conn.execute(_GRAMS_FILL, (first_pk, last_pk))
+    await conn.execute("DROP TABLE temp.grams_buckets")
 
 
 @asynccontextmanager
 async def _row_triggers_paused(conn: Conn) -> AsyncIterator[None]:
     names = _PAUSED[conn.engine]
     if conn.engine == "postgres":
-        for name in names:
-            await conn.execute(f"ALTER TABLE users DISABLE TRIGGER {name}")
+        changes = [
+            (f"ALTER TABLE users DISABLE TRIGGER {n}", f"ALTER TABLE users ENABLE TRIGGER {n}")
+            for n in names
+        ]
+    else:
+        clause, args = conn.in_list("name", names)
+        found = await conn.fetch(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND {clause}", args
+        )
+        changes = [(f"DROP TRIGGER {name}", sql) for name, sql in found]
+    async with schema_aside.suspended(conn, changes):
         yield
-        for name in names:
-            await conn.execute(f"ALTER TABLE users ENABLE TRIGGER {name}")
-        return
-    clause, args = conn.in_list("name", names)
-    found = await conn.fetch(
-        f"SELECT sql FROM sqlite_master WHERE type = 'trigger' AND {clause}", args
-    )
-    for name in names:
-        await conn.execute(f"DROP TRIGGER {name}")
-    yield
-    for (sql,) in found:
-        await conn.execute(sql)
 
 
 async def next_pk(conn: Conn) -> int:
@@ -148,7 +171,7 @@ async def insert_rows(conn: Conn, rows: Rows) -> None:
         # What the paused triggers do row by row, done once for the whole range.
         await conn.execute(_COUNT_RANGE, (first_pk, last_pk))
         if conn.engine == "sqlite":
-            await conn.execute(_GRAMS_RANGE, (first_pk, last_pk))
+            await _add_grams(conn, first_pk, last_pk)
     await conn.copy_rows("user_tags", TAG_COLUMNS, rows.tags)
     await conn.copy_rows("user_meta", META_COLUMNS, rows.meta)
     if conn.engine == "postgres":
@@ -291,11 +314,15 @@ async def _foreign_keys_paused(conn: Conn, tables: Sequence[str]) -> AsyncIterat
                     raise sqlite3.IntegrityError(f"FOREIGN KEY constraint failed: {table}")
         return
     keys = await conn.fetch(_FOREIGN_KEYS, (list(tables),))
-    for table, name, _definition in keys:
-        await conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-    yield
-    for table, name, definition in keys:
-        await conn.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    changes = [
+        (
+            f'ALTER TABLE {table} DROP CONSTRAINT "{name}"',
+            f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}',
+        )
+        for table, name, definition in keys
+    ]
+    async with schema_aside.suspended(conn, changes):
+        yield
 
 
 async def _fresh_load(conn: Conn, batches: Iterable[Rows]) -> None:
@@ -338,27 +365,6 @@ async def refill_grams(conn: Conn) -> None:
     await _fill_grams(conn, await next_pk(conn) - 1)
 
 
-# A trigram id is a bucket of the folded name's first 6 characters plus the pk (migration 7).
-# Its generated expression costs ~2 µs a row, 2.3 of the 3.6 s a million-user fill took; the
-# names of a store share far fewer 6-character prefixes than it has users (311 in the seed),
-# so the fill reads the bucket off one user per prefix and adds the pk for the rest (0.6 s).
-# `grams_id - pk` depends on nothing but `substr(name_key, 1, 6)`: the expression looks at
-# characters 1 to 6 alone (tests/test_bulk_load.py checks the ids against the column).
-_GRAMS_BUCKETS = (
-    "CREATE TEMP TABLE grams_buckets (prefix TEXT PRIMARY KEY, bucket INTEGER NOT NULL)"
-    " WITHOUT ROWID",
-    "INSERT INTO temp.grams_buckets (prefix, bucket)"
-    " SELECT substr(name_key, 1, 6), grams_id - pk FROM users WHERE pk IN"
-    " (SELECT min(pk) FROM users WHERE pk <= ? GROUP BY substr(name_key, 1, 6))",
-)
-_GRAMS_FILL = (
-    "INSERT INTO user_grams (rowid, name_key, uid_key)"
-    " SELECT b.bucket + u.pk, u.name_key, u.uid_key FROM users u"
-    " JOIN temp.grams_buckets b ON b.prefix = substr(u.name_key, 1, 6)"
-    " WHERE u.pk <= ? ORDER BY 1"
-)
-
-
 async def _fill_grams(conn: Conn, last_pk: int) -> None:
     """Every user's trigrams in one pass, with FTS5's stored settings put back as they were,
     the index then lifted out of the reach of later writes' merges (sqlite_grams_levels)."""
@@ -366,10 +372,7 @@ async def _fill_grams(conn: Conn, last_pk: int) -> None:
     stored = await conn.fetchone("SELECT v FROM user_grams_config WHERE k = 'hashsize'")
     setting = "INSERT INTO user_grams (user_grams, rank) VALUES ('hashsize', ?)"
     await conn.execute(setting, (_GRAMS_HASH,))
-    await conn.execute(_GRAMS_BUCKETS[0])
-    await conn.execute(_GRAMS_BUCKETS[1], (last_pk,))
-    await conn.execute(_GRAMS_FILL, (last_pk,))
-    await conn.execute("DROP TABLE temp.grams_buckets")
+    await _add_grams(conn, 0, last_pk)
     await grams_levels.unstack(conn)
     await conn.execute(setting, (stored[0] if stored else _DEFAULT_GRAMS_HASH,))
     if stored is None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from roster.store import schema_aside
 from roster.store.database import Conn
 
 _VIRTUAL = 2  # PRAGMA table_xinfo's `hidden` for a virtual generated column
@@ -77,20 +78,20 @@ async def set_aside(conn: Conn, table: str) -> AsyncIterator[None]:
     )
     assert found is not None
     definitions = column_definitions(found[0])
-    triggers = [
-        (name, sql)
+    drop_triggers = [
+        (f"DROP TRIGGER {name}", sql)
         for name, sql in await conn.fetch(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
             (table,),
         )
         if any(column in sql for column in columns)
     ]
-    for name, _sql in triggers:
-        await conn.execute(f"DROP TRIGGER {name}")
-    for column in columns:
-        await conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-    yield
-    for column in columns:
-        await conn.execute(f"ALTER TABLE {table} ADD COLUMN {definitions[column]}")
-    for _name, sql in triggers:
-        await conn.execute(sql)
+    drop_columns = [
+        (f"ALTER TABLE {table} DROP COLUMN {c}", f"ALTER TABLE {table} ADD COLUMN {definitions[c]}")
+        for c in columns
+    ]
+    async with (
+        schema_aside.suspended(conn, drop_triggers),
+        schema_aside.suspended(conn, drop_columns),
+    ):
+        yield
