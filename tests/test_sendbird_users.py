@@ -537,6 +537,25 @@ def test_discovery_keys_and_preferred_languages_on_create(sb):
     assert viewed["preferred_languages"] == ["en"]
 
 
+def test_a_list_shows_each_users_own_sendbird_fields(sb):
+    """Lists render their users together: fields only some users have stay with those users."""
+    create(sb, "a1")
+    create(sb, "a2", discovery_keys=["k2"], locale="ko")
+    create(sb, "a3")
+    create(sb, "a4", preferred_languages=["en", "de"], phone_number="+15550104")
+    listed = {u["user_id"]: u for u in ok(sb.get("/users?limit=10"))["users"]}
+    shown = {
+        uid: (u["discovery_keys"], u["preferred_languages"], u["locale"], u["phone_number"])
+        for uid, u in listed.items()
+    }
+    assert shown == {
+        "a1": ([], [], "", ""),
+        "a2": (["k2"], [], "ko", ""),
+        "a3": ([], [], "", ""),
+        "a4": ([], ["en", "de"], "", "+15550104"),
+    }
+
+
 def test_unknown_body_keys_are_ignored(sb):
     made = create(sb, "u", whatever=1, is_online=True, created_at=5, access_token="x")
     assert made["is_online"] is False

@@ -5,8 +5,9 @@ The store turns it into parameterised SQL; the dialects only fill it in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from enum import Enum
+from operator import attrgetter
 
 
 class Activity(Enum):
@@ -53,6 +54,16 @@ class UserQuery:
     metadata: tuple[str, tuple[str, ...]] | None = None
     # Users related to one user (its pk): see `Relation`.
     related: tuple[Relation, int] | None = None
+    _hash: int = field(default=0, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash(_compared(self)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+
+_compared = attrgetter(*(f.name for f in fields(UserQuery) if f.compare))
 
 
 # A position in a list: the sort key of the last row seen.

@@ -21,7 +21,7 @@ from roster.model.folding import prefix_upper_bound
 from roster.model.query import Activity, Order, Relation, SortKey, UserQuery
 from roster.model.users import User
 from roster.store.database import Conn, GramsWindow, Row
-from roster.store.user_rows import USER_COLUMN_COUNT, USER_COLUMNS, to_user
+from roster.store.user_rows import USER_COLUMN_COUNT, USER_COLUMNS, to_users
 
 _ORDER = {Order.NAME: ("name_key", "uid"), Order.UID: ("uid",)}
 # The search column whose order differs from the list's order: a range on it cannot be walked
@@ -600,7 +600,7 @@ async def list_users(
         return page_sql(conn, q, after, limit, offset, plan)
 
     rows = await _fetch_placed(conn, q, after, limit + offset, limit, build)
-    return Listed([to_user(row) for row in rows], q.order, [row[USER_COLUMN_COUNT] for row in rows])
+    return Listed(to_users(rows), q.order, [row[USER_COLUMN_COUNT] for row in rows])
 
 
 def _only_activity(q: UserQuery) -> bool:

@@ -62,7 +62,7 @@ async def _seen_by(
 ) -> list[render.CometChatUser]:
     """Users as a viewer sees them: conversation ids and blocks, read in one query."""
     if viewer is None:
-        return [render.user(u, with_tags=with_tags) for u in users]
+        return render.users(users, with_tags=with_tags)
     blocks = await call.services.relations.blocks_seen_by(viewer, users)
     return [
         render.user(u, viewer=viewer.uid, blocks=blocks.get(u.pk), with_tags=with_tags)

@@ -45,7 +45,7 @@ async def _user_page(call: Call, request: params.ListRequest) -> Response:
     after = page_token.read(request.token, digest, _now(call)) if request.token else None
     users, position = await call.services.users.list_after(request.query, after, request.limit)
     next_token = page_token.issue(position, digest, _now(call)) if position else ""
-    return json_response({"users": [render.user(u) for u in users], "next": next_token})
+    return json_response({"users": render.users(users), "next": next_token})
 
 
 async def list_users(call: Call) -> Response:
@@ -231,7 +231,7 @@ async def block_users(call: Call) -> Response:
     _outcomes, found = await call.services.relations.block(
         call.app_id, call.params["user_id"], targets, RULES, "user_ids", strict=True
     )
-    blocked = [render.user(found[t]) for t in dict.fromkeys(targets)]
+    blocked = render.users([found[t] for t in dict.fromkeys(targets)])
     if single:
         # The user's own fields beside `users`: a round trip through JSON flattens the Struct
         # (its raw metadata included), on a path that handles one user.
