@@ -99,6 +99,33 @@ def test_apikey_header_name_in_any_case(client, keys, header):
     assert _ok(client.get("/v3/users/alice", headers={header: keys["full"]}))["data"]["name"] == "A"
 
 
+def test_a_repeated_apikey_header_counts_by_its_first_value(client, keys):
+    """Headers are read once per request into a map; the first of a repeated header counts."""
+    good_first = [("apikey", keys["full"]), ("apikey", "nope")]
+    assert _ok(client.get("/v3/users", headers=good_first))["data"] == []
+    bad_first = [("apikey", "nope"), ("apikey", keys["full"])]
+    _error(client.get("/v3/users", headers=bad_first), 401, "AUTH_ERR_APIKEY_NOT_FOUND")
+
+
+def test_a_repeated_appid_header_counts_by_its_first_value(client, keys):
+    headers = [("apikey", keys["full"]), ("appid", "nope"), ("appid", "app1")]
+    _error(client.get("/v3/users", headers=headers), 401, "AUTH_ERR_INVALID_APPID")
+
+
+@pytest.mark.parametrize("path", ["/v3/users", "/v3/users/alice", "/v3/roles"])
+def test_json_responses_say_their_type_and_length(client, keys, path):
+    _ok(
+        client.post(
+            "/v3/users", json={"uid": "alice", "name": "A"}, headers={"apikey": keys["full"]}
+        )
+    )
+    response = client.get(path, headers={"apikey": keys["full"]})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert int(response.headers["content-length"]) == len(response.content) > 2
+    assert response.headers.get_list("content-type") == ["application/json"]
+
+
 # --- the appId header and the host name -------------------------------------------------------
 
 

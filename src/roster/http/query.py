@@ -46,7 +46,8 @@ class Query:
         return found
 
     def boolean(self, name: str, default: bool = False) -> bool:
-        value = self.text(name)
+        values = self._values.get(name)  # not through `text`: a list asks for a dozen, most absent
+        value = values[0] if values else None
         if value is None or value == "":
             return default
         lowered = value.strip().lower()
@@ -70,7 +71,8 @@ class Query:
         return number
 
     def choice(self, name: str, choices: tuple[str, ...]) -> str | None:
-        value = self.text(name)
+        values = self._values.get(name)
+        value = values[0] if values else None
         if value is None or value == "":
             return None
         if value not in choices:

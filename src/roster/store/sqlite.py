@@ -156,6 +156,22 @@ class SqliteConn:
         return f"INDEXED BY {index}" if index else ""
 
 
+class _Reader:
+    """The one connection, lent for reads: a plain object, where a generator-based context
+    manager cost a list request a generator, its frames and three calls to enter and leave."""
+
+    __slots__ = ("_conn",)
+
+    def __init__(self, conn: SqliteConn) -> None:
+        self._conn = conn
+
+    async def __aenter__(self) -> SqliteConn:
+        return self._conn
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+
 class SqliteDatabase:
     engine = "sqlite"
 
@@ -170,6 +186,7 @@ class SqliteDatabase:
         raw.execute("PRAGMA temp_store=MEMORY")
         raw.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
         self._conn = SqliteConn(raw)
+        self._reader = _Reader(self._conn)
         self._receivers: list[Callable[[str], None]] = []
         self._checkpoints = Checkpointer(path)
         self._group = GroupCommit(raw, self._checkpoints.gate)
@@ -180,9 +197,8 @@ class SqliteDatabase:
         async with self._group.unit():
             yield self._conn
 
-    @asynccontextmanager
-    async def reader(self) -> AsyncIterator[SqliteConn]:
-        yield self._conn
+    def reader(self) -> _Reader:
+        return self._reader
 
     async def migrate(self) -> int:
         raw = self._conn.raw

@@ -53,7 +53,7 @@ async def create_user(call: Call) -> Response:
 
 
 async def _viewer(call: Call) -> User | None:
-    uid = call.request.headers.get("onbehalfof") or None
+    uid = call.headers.get("onbehalfof") or None
     return None if uid is None else await call.services.users.viewer(call.app_id, uid, RULES)
 
 
