@@ -140,7 +140,7 @@ def pagination(
 def cursor(users: list[User]) -> dict[str, Any] | None:
     if not users:
         return None
-    latest = max((u.updated_at or u.created_at) for u in users)
+    latest = max([u.updated_at or u.created_at for u in users])
     return {"updatedAt": latest // 1000, "affix": "prepend"}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Hashable
 
 import msgspec
 
@@ -20,9 +21,22 @@ TTL_MS = 3600 * 1000
 _VERSION = 1
 
 
-def filter_digest(*filters: object) -> str:
-    """Stable across processes (unlike `hash`): the repr of frozen values and enums."""
-    return hashlib.sha256(repr(filters).encode()).hexdigest()[:16]
+def filter_digest(*filters: Hashable) -> str:
+    """Stable across processes (unlike `hash`): the repr of frozen values and enums.
+
+    Kept per distinct filters: the repr and its hash were a tenth of a one-user list
+    request's Python (docs/benchmarks.md, session 16). Cleared when full, not LRU.
+    """
+    found = _DIGESTS.get(filters)
+    if found is None:
+        if len(_DIGESTS) >= _DIGESTS_MAX:
+            _DIGESTS.clear()
+        found = _DIGESTS[filters] = hashlib.sha256(repr(filters).encode()).hexdigest()[:16]
+    return found
+
+
+_DIGESTS: dict[tuple[Hashable, ...], str] = {}
+_DIGESTS_MAX = 1024
 
 
 def issue(position: tuple[str, ...], digest: str, now_ms: int) -> str:
