@@ -12,6 +12,9 @@ class User(msgspec.Struct):
 
     A msgspec Struct rather than a dataclass: a list page builds a hundred of these per request,
     and a Struct is built in C, about twice as fast (bench/, docs/benchmarks.md).
+    The fields are the store's columns in order, so a list builds its users from its rows with
+    no Python per row (`to_users`). Hence the flags are 0 or 1, as both stores keep them, and a
+    JSON boolean is made where one is sent (Sendbird's shape) by comparing with 1.
     """
 
     pk: int
@@ -22,14 +25,15 @@ class User(msgspec.Struct):
     metadata: str | None
     status_message: str | None
     role: str
-    online: bool
-    is_bot: bool
+    online: int  # 0 or 1
+    is_bot: int  # 0 or 1
     created_at: int
     updated_at: int | None
     deactivated_at: int | None
     last_active_at: int | None
-    has_ever_logged_in: bool = False
+    has_ever_logged_in: int = 0  # 0 or 1
     extra: str | None = None  # JSON object of fields only one vendor has
+    name_key: str | None = None  # the folded name lists are ordered by; read by lists only
     tags: list[str] | None = None
 
     @property

@@ -21,7 +21,7 @@ from roster.model.folding import prefix_upper_bound
 from roster.model.query import Activity, Order, Relation, SortKey, UserQuery
 from roster.model.users import User
 from roster.store.database import Conn, GramsWindow, Row
-from roster.store.user_rows import USER_COLUMN_COUNT, USER_COLUMNS, to_users
+from roster.store.user_rows import USER_COLUMNS, to_users
 
 _ORDER = {Order.NAME: ("name_key", "uid"), Order.UID: ("uid",)}
 # The search column whose order differs from the list's order: a range on it cannot be walked
@@ -585,10 +585,11 @@ class Listed:
 
     users: list[User]
     order: Order
-    name_keys: list[str]
 
     def key(self, index: int) -> SortKey:
-        return sort_key(self.order, self.name_keys[index], self.users[index])
+        user = self.users[index]
+        assert user.name_key is not None  # page queries select it
+        return sort_key(self.order, user.name_key, user)
 
 
 async def list_users(
@@ -600,7 +601,7 @@ async def list_users(
         return page_sql(conn, q, after, limit, offset, plan)
 
     rows = await _fetch_placed(conn, q, after, limit + offset, limit, build)
-    return Listed(to_users(rows), q.order, [row[USER_COLUMN_COUNT] for row in rows])
+    return Listed(to_users(rows), q.order)
 
 
 def _only_activity(q: UserQuery) -> bool:

@@ -58,10 +58,10 @@ def users(found: list[User]) -> list[SendbirdUser]:
             False,  # require_auth_for_profile_image
             as_text_json(u.metadata),
             "",  # access_token
-            u.online,
+            u.online == 1,
             0 if u.online else (u.last_active_at or 0),  # last_seen_at
             u.deactivated_at is None,  # is_active
-            u.has_ever_logged_in,
+            u.has_ever_logged_in == 1,
             u.created_at // 1000,
             _NONE,  # discovery_keys
             _NONE,  # preferred_languages
