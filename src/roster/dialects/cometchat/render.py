@@ -48,11 +48,27 @@ class CometChatUser(msgspec.Struct, omit_defaults=True, rename="camel"):
     auth_token: str | UnsetType = UNSET
 
 
-def users(found: list[User], *, with_tags: bool = True) -> list[CometChatUser]:
-    """Users as anyone sees them. One comprehension for the lot: a call per user was a sixth
-    of rendering a list page of a hundred (docs/benchmarks.md, session 16)."""
+Blocks = dict[int, tuple[int | None, int | None]]
+
+
+def users(
+    found: list[User],
+    *,
+    with_tags: bool = True,
+    viewer: str | None = None,
+    blocks: Blocks | None = None,
+) -> list[CometChatUser]:
+    """Users; with a viewer, also the fields relative to them. One comprehension for the lot:
+    a call per user was a sixth of rendering a list page of a hundred (docs/benchmarks.md,
+    session 16).
+
+    `blocks`, per user pk: when the viewer blocked that user and when that user blocked the
+    viewer (ms). With a viewer the two booleans are always sent (the SDK defaults them), the
+    times only when the block exists; `blockedAt` is the time of the viewer's block, else of
+    theirs.
+    """
     raw, unset = msgspec.Raw, UNSET
-    return [
+    out = [
         CometChatUser(
             u.uid,
             u.name,
@@ -70,32 +86,22 @@ def users(found: list[User], *, with_tags: bool = True) -> list[CometChatUser]:
         )
         for u in found
     ]
-
-
-def user(
-    u: User,
-    *,
-    viewer: str | None = None,
-    blocks: tuple[int | None, int | None] | None = None,
-    with_tags: bool = True,
-) -> CometChatUser:
-    """A user; with a viewer, also the fields relative to them.
-
-    `blocks`: when the viewer blocked this user and when this user blocked the viewer (ms).
-    With a viewer the two booleans are always sent (the SDK defaults them), the times only
-    when the block exists; `blockedAt` is the time of the viewer's block, else of theirs.
-    """
-    out = users([u], with_tags=with_tags)[0]
     if viewer is not None:
-        by_me, by_them = blocks or (None, None)
-        out.conversation_id = conversation_id(viewer, u.uid)
-        out.blocked_by_me = by_me is not None
-        out.has_blocked_me = by_them is not None
-        if by_me is not None or by_them is not None:
-            out.blocked_by_me_at = UNSET if by_me is None else by_me // 1000
-            out.has_blocked_me_at = UNSET if by_them is None else by_them // 1000
-            out.blocked_at = _blocked_at(by_me, by_them)
+        blocks = blocks or {}
+        for u, shown in zip(found, out, strict=True):
+            by_me, by_them = blocks.get(u.pk, (None, None))
+            shown.conversation_id = conversation_id(viewer, u.uid)
+            shown.blocked_by_me = by_me is not None
+            shown.has_blocked_me = by_them is not None
+            if by_me is not None or by_them is not None:
+                shown.blocked_by_me_at = UNSET if by_me is None else by_me // 1000
+                shown.has_blocked_me_at = UNSET if by_them is None else by_them // 1000
+                shown.blocked_at = _blocked_at(by_me, by_them)
     return out
+
+
+def user(u: User, *, with_tags: bool = True) -> CometChatUser:
+    return users([u], with_tags=with_tags)[0]
 
 
 def _blocked_at(by_me: int | None, by_them: int | None) -> int | UnsetType:

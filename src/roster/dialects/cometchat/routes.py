@@ -64,10 +64,7 @@ async def _seen_by(
     if viewer is None:
         return render.users(users, with_tags=with_tags)
     blocks = await call.services.relations.blocks_seen_by(viewer, users)
-    return [
-        render.user(u, viewer=viewer.uid, blocks=blocks.get(u.pk), with_tags=with_tags)
-        for u in users
-    ]
+    return render.users(users, with_tags=with_tags, viewer=viewer.uid, blocks=blocks)
 
 
 async def _user_list(call: Call, request: params.ListRequest, viewer: User | None) -> Response:
