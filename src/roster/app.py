@@ -26,7 +26,7 @@ from roster.core.tenancy import Tenancy
 from roster.core.user_service import UserService
 from roster.dialects.cometchat.routes import cometchat
 from roster.dialects.sendbird.routes import sendbird
-from roster.http.dialect import Dialect
+from roster.http.dialect import Dialect, header_map
 from roster.realtime.socket import presence_socket
 from roster.settings import Settings
 from roster.store.database import Database
@@ -141,19 +141,18 @@ class RosterApp:
             return self._doc(path.split("/")[1])
         if path in ("/healthz", "/health"):
             return Response(b'{"ok":true}', 200, media_type="application/json")
+        headers = header_map(scope)
         rest = _strip(path, ("/cometchat/v3.0", "/cometchat/v3"))
         if rest is not None:
-            return await comet.handle(request, rest)
+            return await comet.handle(request, rest, headers)
         rest = _strip(path, ("/sendbird/v3",))
         if rest is not None:
-            return await bird.handle(request, rest)
+            return await bird.handle(request, rest, headers)
         # The bare prefix is shared: the credential header says which vendor is calling.
-        dialect = (
-            bird if "api-token" in request.headers and "apikey" not in request.headers else comet
-        )
+        dialect = bird if "api-token" in headers and "apikey" not in headers else comet
         rest = _strip(path, ("/v3",) if dialect is bird else ("/v3.0", "/v3"))
         if rest is not None:
-            return await dialect.handle(request, rest)
+            return await dialect.handle(request, rest, headers)
         return dialect.not_found()
 
     def _doc(self, dialect: str) -> Response:

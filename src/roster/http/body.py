@@ -11,9 +11,9 @@ from starlette.requests import Request
 from roster.core.errors import ErrorKind, FieldProblem, RosterError, Rule, invalid
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refusing more than `limit` bytes without reading them all into memory."""
-    declared = request.headers.get("content-length")
+async def read_body(request: Request, declared: str | None, limit: int) -> bytes:
+    """The body, refusing more than `limit` bytes without reading them all into memory.
+    `declared`: the request's content-length header, if it sent one."""
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise RosterError(ErrorKind.BODY_TOO_LARGE, subject=str(limit))
     chunks: list[bytes] = []
@@ -26,9 +26,11 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def json_object(request: Request, limit: int, *, required: bool) -> dict[str, Any]:
+async def json_object(
+    request: Request, declared: str | None, limit: int, *, required: bool
+) -> dict[str, Any]:
     """The body as a JSON object; an empty body is `{}` unless one is required."""
-    raw = await read_body(request, limit)
+    raw = await read_body(request, declared, limit)
     if not raw.strip():
         if required:
             raise RosterError(ErrorKind.MALFORMED_BODY, subject="a JSON object body is required")

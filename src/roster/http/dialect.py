@@ -44,7 +44,8 @@ class Call:
         return Query(self.request.scope.get("query_string", b""))
 
     async def body(self, *, required: bool = True) -> dict[str, Any]:
-        return await json_object(self.request, self.body_limit, required=required)
+        declared = self.headers.get("content-length")
+        return await json_object(self.request, declared, self.body_limit, required=required)
 
 
 Endpoint = Callable[[Call], Awaitable[Response]]
@@ -104,14 +105,15 @@ class Dialect:
         self._router = router
         self._services = services
 
-    async def handle(self, request: Request, rest: str) -> Response:
+    async def handle(self, request: Request, rest: str, headers: dict[str, str]) -> Response:
+        """`headers`: the request's, from `header_map` (the app reads them once to pick a
+        dialect on the shared prefix)."""
         spec = self.spec
         try:
             found = self._router.match(request.method, rest)
             if found is None:
                 raise RosterError(ErrorKind.ROUTE_NOT_FOUND)
             route, path_params = found
-            headers = header_map(request.scope)
             key = await self._services.tenancy.resolve_key(headers.get(spec.credential_header))
             check_app_claims(key, self._app_claims(headers))
             authorize(key, route.handler.operation)

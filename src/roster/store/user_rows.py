@@ -8,12 +8,10 @@ from itertools import islice, starmap
 from roster.model.users import NewUser, User
 from roster.store.database import Conn, Row
 
-_USER_FIELDS = (
-    "pk", "uid", "name", "avatar", "link", "metadata", "status_message", "role", "online",
-    "is_bot", "created_at", "updated_at", "deactivated_at", "last_active_at",
-    "has_ever_logged_in", "extra",
-)  # fmt: skip
-USER_COLUMNS = ", ".join(f"u.{name}" for name in _USER_FIELDS)  # the order `to_user` reads
+# `User`'s fields up to the name key are the users columns a row carries, in that order: the
+# rows become users positionally (`to_users`), so the order is written once, in `User`.
+_USER_FIELDS = User.__struct_fields__[: User.__struct_fields__.index("name_key")]
+USER_COLUMNS = ", ".join(f"u.{name}" for name in _USER_FIELDS)
 _INSERT_USER = (
     "INSERT INTO users (app_id, uid, uid_key, name, name_key, avatar, link, metadata,"
     " status_message, role, is_bot, created_at, extra)"
