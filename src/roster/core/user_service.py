@@ -29,6 +29,7 @@ from roster.core.user_rules import (
     check_patch,
     check_uid,
 )
+from roster.memo import Memo
 from roster.model.query import SortKey, UserQuery
 from roster.model.users import User
 from roster.store import role_rows, token_rows, user_listing, user_rows
@@ -73,9 +74,8 @@ class UserService:
         self._db = db
         self._clock = clock
         self._marks = marks
-        # One instance per distinct query (see `_same`). Cleared when full, like the store's
-        # memo: a service's working set is its clients' few dozen distinct filters.
-        self._queries: dict[UserQuery, UserQuery] = {}
+        # One instance per distinct query (see `_same`).
+        self._queries: Memo[UserQuery, UserQuery] = Memo(SAME_QUERIES)
         # Set by the app once presence runs: deactivating an online user tells its watchers.
         self.presence: OfflineNotice | None = None
 
@@ -253,9 +253,7 @@ class UserService:
         """The instance of an equal query seen before: the memos a list consults (page marks,
         plans, first-page SQL) then find their keys by identity, not by comparing every field,
         which cost a request four comparisons of every field."""
-        if len(self._queries) >= SAME_QUERIES:
-            self._queries.clear()
-        return self._queries.setdefault(query, query)
+        return self._queries.get(query) or self._queries.put(query, query)
 
     async def list_users(
         self, query: UserQuery, *, page: int, per_page: int, count: bool, with_tags: bool

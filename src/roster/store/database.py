@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, NamedTuple, Protocol
 
+from roster.memo import Memo
+
 Row = Sequence[Any]
 
 
@@ -22,6 +24,9 @@ class GramsWindow(NamedTuple):
     reached: str | None = None
 
 
+MEMO_ENTRIES = 4096
+
+
 class Conn(Protocol):
     """A connection lent for one read or one transaction."""
 
@@ -29,8 +34,8 @@ class Conn(Protocol):
     # Whether the trigram index hands matches back in name order (see `grams_window`).
     grams_in_name_order: bool
     # Per database, shared by all its connections: memos that must not outlive the store
-    # (user_listing keeps its strategy choices here).
-    memo: dict[Any, Any]
+    # (user_listing keeps its strategy choices and first-page SQL here), of MEMO_ENTRIES.
+    memo: Memo[Any, Any]
 
     async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[Row]: ...
 

@@ -15,8 +15,9 @@ from typing import Any
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+from roster.memo import Memo
 from roster.store import migrations
-from roster.store.database import GramsWindow, Row, UniqueViolation
+from roster.store.database import MEMO_ENTRIES, GramsWindow, Row, UniqueViolation
 
 _PLACEHOLDER = re.compile(r"\?")
 _MIGRATION_LOCK = 0x526F73746572  # "Roster"
@@ -49,10 +50,10 @@ class PostgresConn:
     grams_in_name_order = False
 
     def __init__(
-        self, raw: asyncpg.Connection | PoolConnectionProxy, memo: dict[Any, Any] | None = None
+        self, raw: asyncpg.Connection | PoolConnectionProxy, memo: Memo[Any, Any] | None = None
     ) -> None:
         self.raw = raw
-        self.memo = {} if memo is None else memo
+        self.memo = Memo(MEMO_ENTRIES) if memo is None else memo
 
     async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
         rows: list[Any] = await self.raw.fetch(to_dollar(sql), *args)
@@ -152,7 +153,7 @@ class PostgresDatabase:
         self._settings = settings
         self._listener: asyncpg.Connection | None = None
         self._receivers: list[Callable[[str], None]] = []
-        self._memo: dict[Any, Any] = {}
+        self._memo: Memo[Any, Any] = Memo(MEMO_ENTRIES)
         self._gate = asyncio.Semaphore(pool.get_max_size())
 
     @classmethod

@@ -13,8 +13,9 @@ from contextlib import asynccontextmanager
 from itertools import chain
 from typing import Any
 
+from roster.memo import Memo
 from roster.store import migrations
-from roster.store.database import GramsWindow, Row, UniqueViolation
+from roster.store.database import MEMO_ENTRIES, GramsWindow, Row, UniqueViolation
 from roster.store.sqlite_checkpoints import BACKSTOP_PAGES, Checkpointer
 from roster.store.sqlite_group_commit import GroupCommit
 
@@ -43,7 +44,7 @@ class SqliteConn:
 
     def __init__(self, raw: sqlite3.Connection) -> None:
         self.raw = raw
-        self.memo: dict[Any, Any] = {}
+        self.memo: Memo[Any, Any] = Memo(MEMO_ENTRIES)
 
     async def fetch(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
         return self.raw.execute(sql, args).fetchall()

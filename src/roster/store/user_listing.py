@@ -322,15 +322,6 @@ _NO_CHOICE = Plan()
 # page; the count was most of a cross-order search (2.5 of 2.8 ms for a common prefix at 1M).
 PLAN_SECONDS = 30.0
 _clock = time.monotonic  # tests move it
-# Entries in a database's memo (plans, first-page SQL). Cleared when full, not LRU: the working
-# set of a service is its clients' few dozen distinct filters.
-_MEMO_MAX = 4096
-
-
-def _remember(conn: Conn, key: tuple[Any, ...], value: Any) -> None:
-    if len(conn.memo) >= _MEMO_MAX:
-        conn.memo.clear()
-    conn.memo[key] = value
 
 
 async def plan_for(conn: Conn, q: UserQuery) -> Plan:
@@ -343,7 +334,7 @@ async def plan_for(conn: Conn, q: UserQuery) -> Plan:
         plan: Plan = kept[1]
         return plan
     plan = await _counted_plan(conn, q)
-    _remember(conn, key, (now + PLAN_SECONDS, plan))
+    conn.memo.put(key, (now + PLAN_SECONDS, plan))
     return plan
 
 
@@ -476,7 +467,7 @@ def page_sql(
     found: tuple[str, list[Any]] | None = conn.memo.get(key)
     if found is None:
         found = _page_sql(conn, q, None, limit, offset, plan, columns)
-        _remember(conn, key, found)
+        conn.memo.put(key, found)
     return found[0], list(found[1])
 
 

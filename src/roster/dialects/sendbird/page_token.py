@@ -16,6 +16,7 @@ from collections.abc import Hashable
 import msgspec
 
 from roster.core.errors import ErrorKind, RosterError
+from roster.memo import Memo
 
 TTL_MS = 3600 * 1000
 _VERSION = 1
@@ -25,18 +26,15 @@ def filter_digest(*filters: Hashable) -> str:
     """Stable across processes (unlike `hash`): the repr of frozen values and enums.
 
     Kept per distinct filters: the repr and its hash were a tenth of a one-user list
-    request's Python (docs/benchmarks.md, session 16). Cleared when full, not LRU.
+    request's Python (docs/benchmarks.md, session 16).
     """
-    found = _DIGESTS.get(filters)
-    if found is None:
-        if len(_DIGESTS) >= _DIGESTS_MAX:
-            _DIGESTS.clear()
-        found = _DIGESTS[filters] = hashlib.sha256(repr(filters).encode()).hexdigest()[:16]
-    return found
+    return _DIGESTS.get(filters) or _DIGESTS.put(
+        filters, hashlib.sha256(repr(filters).encode()).hexdigest()[:16]
+    )
 
 
-_DIGESTS: dict[tuple[Hashable, ...], str] = {}
 _DIGESTS_MAX = 1024
+_DIGESTS: Memo[tuple[Hashable, ...], str] = Memo(_DIGESTS_MAX)
 
 
 def issue(position: tuple[str, ...], digest: str, now_ms: int) -> str:
