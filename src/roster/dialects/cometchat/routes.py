@@ -94,7 +94,7 @@ async def _user_list(call: Call, request: params.ListRequest, viewer: User | Non
 
 
 async def list_users(call: Call) -> Response:
-    request = params.list_request(call.query, call.app_id)
+    request = call.parsed(params.list_request)
     return await _user_list(call, request, await _viewer(call))
 
 

@@ -49,7 +49,7 @@ async def _user_page(call: Call, request: params.ListRequest) -> Response:
 
 
 async def list_users(call: Call) -> Response:
-    return await _user_page(call, params.list_users(call.query, call.app_id))
+    return await _user_page(call, call.parsed(params.list_users))
 
 
 async def create_user(call: Call) -> Response:
