@@ -1,11 +1,21 @@
-"""The bounded memo behind the store's plans, the service's queries and the page-token digests."""
+"""The bounded memo behind the store's plans, the service's queries, the page-token digests
+and the resolved API keys."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
+import pytest
+
+from roster.app import open_database
+from roster.core import tenancy
+from roster.core.clock import SystemClock
+from roster.core.tenancy import Tenancy
 from roster.memo import Memo
+from roster.model.apps import Scope
+from roster.settings import Settings
 from roster.store.database import MEMO_ENTRIES
 from roster.store.sqlite import SqliteConn
 
@@ -37,3 +47,23 @@ def test_the_store_memo_stays_bounded(tmp_path: Path) -> None:
         conn.memo.put(("first page", n), n)
     assert len(conn.memo) == 10
     conn.raw.close()
+
+
+def test_resolved_keys_stay_bounded(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tenancy, "KEYS_KEPT", 3)
+
+    async def run() -> None:
+        db = await open_database(settings)
+        try:
+            await db.migrate()
+            keys = Tenancy(db, SystemClock())
+            app = await keys.create_app("bounded")
+            secrets = [(await keys.create_key(app.app_id, Scope.FULL_ACCESS))[1] for _ in range(5)]
+            for _ in range(2):
+                for secret in secrets:
+                    assert (await keys.resolve_key(secret)).app_id == app.app_id
+                    assert len(keys._cache) <= 3
+        finally:
+            await db.close()
+
+    asyncio.run(run())

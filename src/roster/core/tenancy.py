@@ -16,12 +16,14 @@ from enum import Enum
 
 from roster.core.clock import Clock
 from roster.core.errors import ErrorKind, FieldProblem, RosterError, Rule, invalid
+from roster.memo import Memo
 from roster.model.apps import ApiKey, App, Scope
 from roster.model.users import DEFAULT_ROLE, Role
 from roster.store import app_rows, role_rows
 from roster.store.database import Database, UniqueViolation
 
 KEY_CACHE_MS = 2_000
+KEYS_KEPT = 10_000  # resolved keys kept at most; one more clears them all
 APP_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
 
@@ -57,7 +59,7 @@ class Tenancy:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
-        self._cache: dict[str, tuple[ApiKey, int]] = {}
+        self._cache: Memo[str, tuple[ApiKey, int]] = Memo(KEYS_KEPT)
 
     async def resolve_key(self, secret: str | None) -> ApiKey:
         if not secret:
@@ -72,9 +74,7 @@ class Tenancy:
         if found is None or not hmac.compare_digest(found[1], digest):
             self._cache.pop(digest, None)
             raise RosterError(ErrorKind.UNKNOWN_CREDENTIALS)
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[digest] = (found[0], now)
+        self._cache.put(digest, (found[0], now))
         return found[0]
 
     async def create_app(self, app_id: str | None = None, name: str | None = None) -> App:
