@@ -1,9 +1,10 @@
 """A dict that forgets everything when it reaches its bound.
 
-Roster keeps a few small memos on the request path (the store's plans and first-page SQL, the
-service's one instance per distinct query, Sendbird's page-token digests). Their working set is
-the clients' few dozen distinct filters, so when one fills up, something unusual is happening,
-and clearing is enough: no LRU order to keep on every hit, and reads stay plain `dict.get`.
+Roster keeps a few small memos on the request path (lists' parsed query strings, the store's
+plans and first-page SQL, the service's one instance per distinct query, Sendbird's page-token
+digests, resolved API keys). Their working set is the clients' few dozen distinct filters and
+keys, so when one fills up, something unusual is happening, and clearing is enough: no LRU
+order to keep on every hit, and reads stay plain `dict.get`.
 """
 
 from __future__ import annotations
